@@ -1,0 +1,303 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from './units';
+
+/**
+ * Every setting of the service, parsed once from the environment. `settings` is the single list
+ * the README's configuration table and the docker-compose test are checked against.
+ */
+export interface Setting {
+  name: string;
+  default: string;
+  description: string;
+}
+
+export const settings: readonly Setting[] = [
+  { name: 'PORT', default: '3000', description: 'HTTP port of the API (and of LocalForge git and Pages).' },
+  {
+    name: 'PUBLIC_BASE_URL',
+    default: 'http://localhost:$PORT',
+    description:
+      'Base URL under which this API is reachable; used for `statusUrl`, LocalForge `repo_url` and `pages_url`.',
+  },
+  {
+    name: 'DATA_DIR',
+    default: './data',
+    description:
+      'Where everything the service writes lives: blobs, LocalForge repos, the embedded Temporal database.',
+  },
+  {
+    name: 'TEMPORAL_ADDRESS',
+    default: '(unset: embedded dev server)',
+    description:
+      '`host:port` of a Temporal frontend. Unset: `npm start` runs an embedded Temporal dev server.',
+  },
+  { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace for workflows.' },
+  { name: 'TEMPORAL_TASK_QUEUE', default: 'llm-deploy', description: 'Task queue the worker polls.' },
+  {
+    name: 'TEMPORAL_UI_URL',
+    default: 'http://localhost:8233 (embedded)',
+    description: 'Temporal Web UI base URL, for links in logs and API answers.',
+  },
+  {
+    name: 'TEMPORAL_DEV_PORT',
+    default: '7233',
+    description: 'gRPC port of the embedded Temporal dev server (only when `TEMPORAL_ADDRESS` is unset).',
+  },
+  {
+    name: 'TEMPORAL_DEV_UI_PORT',
+    default: '8233',
+    description: 'Web UI port of the embedded Temporal dev server (only when `TEMPORAL_ADDRESS` is unset).',
+  },
+  {
+    name: 'TEMPORAL_CLI_PATH',
+    default: '(unset: `.tools/bin/temporal`)',
+    description:
+      'Temporal CLI binary used for the embedded server; `scripts/install-temporal.sh` installs one when unset.',
+  },
+  {
+    name: 'API_SECRETS',
+    default: '(unset)',
+    description:
+      'Comma-separated secrets accepted in task requests. Unset: any non-empty secret is accepted (local forge only; a warning is logged).',
+  },
+  {
+    name: 'FORGE',
+    default: '`github` if `GITHUB_TOKEN` is set, else `local`',
+    description:
+      'Where apps are published: `github` (GitHub + Pages) or `local` (git repos and Pages served by this API).',
+  },
+  {
+    name: 'GITHUB_TOKEN',
+    default: '(unset)',
+    description: 'GitHub token with `repo` (or `public_repo`) and Pages scope.',
+  },
+  {
+    name: 'GITHUB_OWNER',
+    default: "the token's user (`local` for LocalForge)",
+    description: 'User or organisation that owns the published repos.',
+  },
+  { name: 'GITHUB_API_URL', default: 'https://api.github.com', description: 'GitHub REST API base URL.' },
+  {
+    name: 'OPENAI_API_KEY',
+    default: '(unset)',
+    description:
+      'API key for the OpenAI-compatible provider. Unset and no `OPENAI_BASE_URL`: generation fails with a clear error.',
+  },
+  {
+    name: 'OPENAI_BASE_URL',
+    default: 'https://api.openai.com/v1',
+    description: 'OpenAI-compatible Chat Completions endpoint (OpenAI, OpenRouter, Ollama, vLLM, …).',
+  },
+  {
+    name: 'LLM_MODELS',
+    default: 'gpt-4.1-mini',
+    description: 'Comma-separated models, tried in this order.',
+  },
+  {
+    name: 'ROUND_DEADLINE_SECONDS',
+    default: '600',
+    description: 'Seconds from receiving a request until its callback must have started.',
+  },
+  {
+    name: 'IDLE_TIMEOUT',
+    default: '7d',
+    description:
+      'How long a task workflow waits for another round before completing (`90s`, `30m`, `7d`, or seconds).',
+  },
+  {
+    name: 'MAX_BODY_BYTES',
+    default: '20mb',
+    description: 'Largest accepted task request body (`20mb`, `512kb`, or bytes).',
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'pino log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal`.',
+  },
+];
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(fallback);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const list = optionalText.transform((v) =>
+  v === undefined
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+);
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${v}" is not a duration such as 90s, 30m, 7d or a number of seconds`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const envSchema = z
+  .object({
+    PORT: port(3000),
+    PUBLIC_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    DATA_DIR: z.string().trim().min(1).default('./data'),
+    TEMPORAL_ADDRESS: optionalText,
+    TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('llm-deploy'),
+    TEMPORAL_UI_URL: optionalText.pipe(httpUrl.optional()),
+    TEMPORAL_DEV_PORT: port(7233),
+    TEMPORAL_DEV_UI_PORT: port(8233),
+    TEMPORAL_CLI_PATH: optionalText,
+    API_SECRETS: list,
+    FORGE: optionalText.pipe(
+      z.enum(['github', 'local'], { error: 'must be "github" or "local"' }).optional(),
+    ),
+    GITHUB_TOKEN: optionalText,
+    GITHUB_OWNER: optionalText,
+    GITHUB_API_URL: optionalText.pipe(httpUrl.optional()),
+    OPENAI_API_KEY: optionalText,
+    OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
+    LLM_MODELS: list,
+    ROUND_DEADLINE_SECONDS: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1')
+      .default(600),
+    IDLE_TIMEOUT: duration('7d'),
+    MAX_BODY_BYTES: z
+      .string()
+      .default('20mb')
+      .transform((v, ctx) => {
+        const bytes = parseByteSize(v);
+        if (bytes === undefined || bytes < 1024) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${v}" is not a size of at least 1kb such as 20mb, 512kb or bytes`,
+          });
+          return z.NEVER;
+        }
+        return bytes;
+      }),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const forge = env.FORGE ?? (env.GITHUB_TOKEN ? 'github' : 'local');
+    if (forge === 'github' && !env.GITHUB_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'is required when FORGE=github' });
+    }
+    if (forge === 'github' && env.API_SECRETS.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_SECRETS'],
+        message: 'is required when publishing to GitHub, so that only your issuers can spend your token',
+      });
+    }
+  });
+
+export type ForgeKind = 'github' | 'local';
+
+export interface Config {
+  port: number;
+  publicBaseUrl: string;
+  dataDir: string;
+  temporal: {
+    /** Unset when `npm start` should run the embedded dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string | undefined;
+    devPort: number;
+    devUiPort: number;
+    cliPath: string | undefined;
+  };
+  apiSecrets: string[];
+  forge: ForgeKind;
+  github: { token: string | undefined; owner: string | undefined; apiUrl: string };
+  llm: { apiKey: string | undefined; baseUrl: string | undefined; models: string[] };
+  roundDeadlineMs: number;
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws a ConfigError naming every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')} ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const embedded = e.TEMPORAL_ADDRESS === undefined;
+  return {
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
+    dataDir: path.resolve(e.DATA_DIR),
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL ?? (embedded ? `http://localhost:${e.TEMPORAL_DEV_UI_PORT}` : undefined),
+      devPort: e.TEMPORAL_DEV_PORT,
+      devUiPort: e.TEMPORAL_DEV_UI_PORT,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    apiSecrets: e.API_SECRETS,
+    forge: e.FORGE ?? (e.GITHUB_TOKEN ? 'github' : 'local'),
+    github: {
+      token: e.GITHUB_TOKEN,
+      owner: e.GITHUB_OWNER,
+      apiUrl: e.GITHUB_API_URL ?? 'https://api.github.com',
+    },
+    llm: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      models: e.LLM_MODELS.length ? e.LLM_MODELS : ['gpt-4.1-mini'],
+    },
+    roundDeadlineMs: e.ROUND_DEADLINE_SECONDS * 1000,
+    idleTimeoutMs: e.IDLE_TIMEOUT,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Loads `.env` from the working directory (existing variables win), then parses. */
+export function loadConfigFromProcess(): Config {
+  try {
+    process.loadEnvFile('.env');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return loadConfig(process.env);
+}

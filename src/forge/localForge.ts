@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { permanentFailure, retryableFailure } from '../failures';
+import {
+  commitMessage,
+  hasIdempotencyKey,
+  type Forge,
+  type PublishRequest,
+  type PublishResult,
+  type RepoFile,
+  type RepoRef,
+  type WaitOptions,
+} from './forge';
+import { gitSucceeds, runGit } from './git';
+import { initialRepoFiles } from './roundFiles';
+
+export interface LocalForgeOptions {
+  /** Folder holding `<owner>/<name>.git` bare repositories. */
+  root: string;
+  owner: string;
+  /** Base URL of the API that serves `/git` and `/pages` for these repos. */
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+const mainRef = 'refs/heads/main';
+/** Marks a bare repo whose static site is switched on. */
+const pagesMarker = 'llm-deploy-pages';
+const author = 'LLM Deploy <llm-deploy@localhost>';
+const publishAttempts = 5;
+
+/**
+ * Repos as bare git repositories on local disk; the API serves them for `git clone` and as static
+ * sites. Needs no account, so the whole product runs on a fresh machine.
+ */
+export class LocalForge implements Forge {
+  readonly kind = 'local' as const;
+  readonly ownerName: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: LocalForgeOptions) {
+    this.ownerName = opts.owner;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  gitDirFor(owner: string, name: string): string {
+    return path.join(this.opts.root, owner, `${name}.git`);
+  }
+
+  private ref(name: string): RepoRef {
+    return { owner: this.opts.owner, name, url: `${this.opts.publicBaseUrl}/git/${this.opts.owner}/${name}` };
+  }
+
+  async ensureRepo(req: { name: string; description: string; mustExist: boolean }): Promise<RepoRef> {
+    const repo = this.ref(req.name);
+    const gitDir = this.gitDirFor(repo.owner, repo.name);
+    if (await exists(gitDir)) return repo;
+    if (req.mustExist) {
+      throw permanentFailure(
+        `Repository ${repo.owner}/${repo.name} does not exist, so there is no app to revise; send round 1 for this task first`,
+        'RepoNotFound',
+      );
+    }
+    // Build the repo aside and move it into place, so a concurrent ensureRepo never sees half a repo.
+    const scratch = path.join(this.opts.root, '.tmp', `${req.name}-${randomBytes(6).toString('hex')}.git`);
+    await mkdir(path.dirname(scratch), { recursive: true });
+    await runGit(['init', '--bare', '--quiet', '--initial-branch=main', scratch], { gitDir: scratch });
+    await writeFile(path.join(scratch, 'description'), `${req.description.split('\n')[0]!.slice(0, 200)}\n`);
+    const files = initialRepoFiles({
+      name: req.name,
+      description: req.description,
+      year: this.now().getUTCFullYear(),
+      holder: this.ownerName,
+    });
+    const sha = await this.writeCommit(scratch, undefined, `Create ${req.name}\n`, files);
+    await runGit(['update-ref', mainRef, sha, ''], { gitDir: scratch });
+    await mkdir(path.dirname(gitDir), { recursive: true });
+    try {
+      await rename(scratch, gitDir);
+    } catch (err) {
+      await rm(scratch, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    }
+    return repo;
+  }
+
+  async readFiles(repo: RepoRef): Promise<RepoFile[]> {
+    const gitDir = await this.existingGitDir(repo);
+    const head = await this.head(gitDir);
+    if (!head) return [];
+    const listing = (await runGit(['ls-tree', '-r', '-z', head], { gitDir })).toString('utf8');
+    const entries = listing
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const [meta, filePath] = line.split('\t') as [string, string];
+        const [, type, sha] = meta.split(' ') as [string, string, string];
+        return { type, sha, path: filePath };
+      })
+      .filter((e) => e.type === 'blob');
+    if (entries.length === 0) return [];
+    const batch = await runGit(['cat-file', '--batch'], {
+      gitDir,
+      input: entries.map((e) => `${e.sha}\n`).join(''),
+    });
+    const files: RepoFile[] = [];
+    let offset = 0;
+    for (const entry of entries) {
+      const headerEnd = batch.indexOf(0x0a, offset);
+      const size = Number(batch.subarray(offset, headerEnd).toString('utf8').split(' ')[2]);
+      files.push({
+        path: entry.path,
+        content: Buffer.from(batch.subarray(headerEnd + 1, headerEnd + 1 + size)),
+      });
+      offset = headerEnd + 1 + size + 1;
+    }
+    return files;
+  }
+
+  async publish(repo: RepoRef, req: PublishRequest): Promise<PublishResult> {
+    const gitDir = await this.existingGitDir(repo);
+    for (let attempt = 1; attempt <= publishAttempts; attempt++) {
+      const head = await this.head(gitDir);
+      if (head && hasIdempotencyKey(await this.messageOf(gitDir, head), req.idempotencyKey)) {
+        return { commitSha: head, created: false };
+      }
+      const sha = await this.writeCommit(gitDir, head, commitMessage(req), req.files);
+      // Compare-and-swap: only moves main if nobody else moved it since we read the head.
+      if (await gitSucceeds(['update-ref', mainRef, sha, head ?? ''], { gitDir }))
+        return { commitSha: sha, created: true };
+    }
+    throw retryableFailure(`main of ${repo.owner}/${repo.name} kept moving while publishing; will retry`);
+  }
+
+  async ensurePages(repo: RepoRef): Promise<{ pagesUrl: string }> {
+    const gitDir = await this.existingGitDir(repo);
+    await writeFile(path.join(gitDir, pagesMarker), 'main /\n');
+    return { pagesUrl: this.pagesUrl(repo) };
+  }
+
+  async waitForPages(
+    repo: RepoRef,
+    commitSha: string,
+    options: WaitOptions = {},
+  ): Promise<{ pagesUrl: string }> {
+    const gitDir = await this.existingGitDir(repo);
+    if (!(await this.pagesEnabled(repo.owner, repo.name))) {
+      throw permanentFailure(`Pages is not enabled for ${repo.owner}/${repo.name}`, 'PagesNotEnabled');
+    }
+    if (!(await gitSucceeds(['merge-base', '--is-ancestor', commitSha, mainRef], { gitDir }))) {
+      throw permanentFailure(
+        `Commit ${commitSha} is not on main of ${repo.owner}/${repo.name}`,
+        'CommitNotOnMain',
+      );
+    }
+    const pagesUrl = this.pagesUrl(repo);
+    const interval = options.pollIntervalMs ?? 500;
+    const giveUpAt = Date.now() + (options.timeoutMs ?? 60_000);
+    // The site is served by the API process, which may be elsewhere: confirm it answers.
+    for (let attempt = 1; ; attempt++) {
+      const state = await fetch(`${pagesUrl}?_=${Date.now()}`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => `HTTP ${r.status}`,
+        (e: Error) => e.message,
+      );
+      options.onPoll?.({ attempt, state });
+      if (state === 'HTTP 200') return { pagesUrl };
+      if (options.signal?.aborted || Date.now() >= giveUpAt) {
+        throw retryableFailure(`Pages at ${pagesUrl} did not answer 200 (last: ${state})`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(interval * attempt, 5000)));
+    }
+  }
+
+  async hasRepo(owner: string, name: string): Promise<boolean> {
+    return exists(this.gitDirFor(owner, name));
+  }
+
+  async pagesEnabled(owner: string, name: string): Promise<boolean> {
+    return exists(path.join(this.gitDirFor(owner, name), pagesMarker));
+  }
+
+  /** A file of `main`'s latest commit, or undefined when there is none at that path. */
+  async readPublishedFile(owner: string, name: string, filePath: string): Promise<Buffer | undefined> {
+    const gitDir = this.gitDirFor(owner, name);
+    try {
+      return await runGit(['cat-file', 'blob', `${mainRef}:${filePath}`], { gitDir });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private pagesUrl(repo: RepoRef): string {
+    return `${this.opts.publicBaseUrl}/pages/${repo.owner}/${repo.name}/`;
+  }
+
+  private async existingGitDir(repo: RepoRef): Promise<string> {
+    const gitDir = this.gitDirFor(repo.owner, repo.name);
+    if (!(await exists(gitDir))) {
+      throw permanentFailure(`Repository ${repo.owner}/${repo.name} does not exist`, 'RepoNotFound');
+    }
+    return gitDir;
+  }
+
+  private async head(gitDir: string): Promise<string | undefined> {
+    try {
+      return (await runGit(['rev-parse', '--verify', '--quiet', `${mainRef}^{commit}`], { gitDir }))
+        .toString()
+        .trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async messageOf(gitDir: string, sha: string): Promise<string> {
+    return (await runGit(['log', '-1', '--format=%B', sha], { gitDir })).toString('utf8');
+  }
+
+  /** One commit with all files on top of `parent`'s tree, via one fast-import run; returns its sha. */
+  private async writeCommit(
+    gitDir: string,
+    parent: string | undefined,
+    message: string,
+    files: RepoFile[],
+  ): Promise<string> {
+    const scratchRef = `refs/llm-deploy/publish-${randomBytes(6).toString('hex')}`;
+    const when = `${Math.floor(this.now().getTime() / 1000)} +0000`;
+    const msg = Buffer.from(message, 'utf8');
+    const parts: Buffer[] = [
+      Buffer.from(
+        `commit ${scratchRef}\nauthor ${author} ${when}\ncommitter ${author} ${when}\ndata ${msg.length}\n`,
+        'utf8',
+      ),
+      msg,
+      Buffer.from(parent ? `\nfrom ${parent}\n` : '\n', 'utf8'),
+    ];
+    for (const f of files) {
+      parts.push(
+        Buffer.from(`M 100644 inline ${f.path}\ndata ${f.content.length}\n`, 'utf8'),
+        f.content,
+        Buffer.from('\n'),
+      );
+    }
+    parts.push(Buffer.from('\ndone\n'));
+    await runGit(['fast-import', '--quiet', '--done'], { gitDir, input: Buffer.concat(parts) });
+    const sha = (await runGit(['rev-parse', scratchRef], { gitDir })).toString().trim();
+    await runGit(['update-ref', '-d', scratchRef], { gitDir });
+    return sha;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

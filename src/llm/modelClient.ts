@@ -1,0 +1,183 @@
+import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { permanentFailure, retryableFailure } from '../failures';
+import { InvalidModelOutput, parseModelAnswer, validateGeneratedApp, type GeneratedApp } from './modelOutput';
+import { render, type ChatMessage } from './prompt';
+
+export interface LlmSettings {
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  models: string[];
+}
+
+export interface GenerationProgress {
+  model: string;
+  attempt: number;
+  chars: number;
+}
+
+export interface GenerateOptions {
+  onProgress?: (p: GenerationProgress) => void;
+  signal?: AbortSignal;
+  /** Contents that must never appear in generated files (the service's own credentials). */
+  knownSecrets?: readonly string[];
+  existingPaths?: readonly string[];
+}
+
+export interface Generation {
+  app: GeneratedApp;
+  model: string;
+}
+
+const notConfiguredMessage =
+  'No LLM is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a provider other than OpenAI, ' +
+  'e.g. http://localhost:11434/v1 for Ollama), and LLM_MODELS to the models to use';
+
+/** Answers per model: the first, then one more with the validation problem fed back. */
+const answersPerModel = 2;
+const requestTimeoutMs = 240_000;
+
+/**
+ * Generates an app through an OpenAI-compatible Chat Completions endpoint: streams the answer
+ * (reporting progress so a slow model can be told from a dead one), validates it, feeds problems
+ * back once, then falls back to the next model. The client's own retries are off: Temporal retries.
+ */
+export class ModelClient {
+  private readonly client: OpenAI | undefined;
+
+  constructor(private readonly settings: LlmSettings) {
+    this.client =
+      settings.apiKey || settings.baseUrl
+        ? new OpenAI({
+            // Local servers (Ollama, vLLM) need no key, but the client insists on one.
+            apiKey: settings.apiKey ?? 'not-needed',
+            baseURL: settings.baseUrl ?? 'https://api.openai.com/v1',
+            maxRetries: 0,
+            timeout: requestTimeoutMs,
+          })
+        : undefined;
+  }
+
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
+  async generate(messages: ChatMessage[], opts: GenerateOptions = {}): Promise<Generation> {
+    if (!this.client) throw permanentFailure(notConfiguredMessage, 'LlmNotConfigured');
+    const problems: string[] = [];
+    let anyAnswered = false;
+    for (const model of this.settings.models) {
+      const conversation = [...messages];
+      let useJsonMode = true;
+      for (let attempt = 1; attempt <= answersPerModel; attempt++) {
+        let text: string;
+        try {
+          text = await this.complete(this.client, model, conversation, useJsonMode, attempt, opts);
+        } catch (err) {
+          if (err instanceof APIError && err.status === 400 && useJsonMode) {
+            // Some providers reject response_format; ask again without it.
+            useJsonMode = false;
+            attempt--;
+            continue;
+          }
+          const outcome = classify(err, model);
+          if (outcome.kind === 'next-model') {
+            problems.push(outcome.reason);
+            break;
+          }
+          throw outcome.failure;
+        }
+        anyAnswered = true;
+        try {
+          return { app: validateGeneratedApp(parseModelAnswer(text), opts), model };
+        } catch (err) {
+          if (!(err instanceof InvalidModelOutput)) throw err;
+          problems.push(`${model}: ${err.message}`);
+          conversation.push(
+            { role: 'assistant', content: text },
+            { role: 'user', content: render('invalid-answer.md', { problem: err.message }) },
+          );
+        }
+      }
+    }
+    if (!anyAnswered) {
+      throw permanentFailure(
+        `None of LLM_MODELS (${this.settings.models.join(', ')}) could be used at the provider: ${problems.join('; ')}`,
+        'LlmModelsUnavailable',
+      );
+    }
+    throw retryableFailure(
+      `No model produced a usable app (${problems.join('; ')})`,
+      undefined,
+      'NoUsableAnswer',
+    );
+  }
+
+  private async complete(
+    client: OpenAI,
+    model: string,
+    messages: ChatMessage[],
+    jsonMode: boolean,
+    attempt: number,
+    opts: GenerateOptions,
+  ): Promise<string> {
+    const stream = await client.chat.completions.create(
+      {
+        model,
+        messages,
+        stream: true,
+        ...(jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
+      },
+      { signal: opts.signal },
+    );
+    let text = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      opts.onProgress?.({ model, attempt, chars: text.length });
+    }
+    return text;
+  }
+}
+
+type Classified = { kind: 'next-model'; reason: string } | { kind: 'fail'; failure: Error };
+
+function classify(err: unknown, model: string): Classified {
+  if (err instanceof APIConnectionError) {
+    return {
+      kind: 'fail',
+      failure: retryableFailure(
+        `Could not reach the LLM provider: ${err.message}`,
+        undefined,
+        'LlmUnreachable',
+      ),
+    };
+  }
+  if (!(err instanceof APIError)) return { kind: 'fail', failure: err as Error };
+  const status = err.status ?? 0;
+  if (status === 401 || status === 403) {
+    return {
+      kind: 'fail',
+      failure: permanentFailure(
+        `The LLM provider refused the credentials (HTTP ${status}): check OPENAI_API_KEY and OPENAI_BASE_URL`,
+        'LlmUnauthorized',
+      ),
+    };
+  }
+  if (status === 429) {
+    const retryAfter = Number(err.headers?.get('retry-after'));
+    return {
+      kind: 'fail',
+      failure: retryableFailure(
+        `The LLM provider is rate limiting (${model})`,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        'LlmRateLimited',
+      ),
+    };
+  }
+  if (status === 404 || status === 400 || status === 422) {
+    return { kind: 'next-model', reason: `${model}: HTTP ${status} ${err.message}` };
+  }
+  return {
+    kind: 'fail',
+    failure: retryableFailure(`The LLM provider failed (${model}, HTTP ${status})`, undefined, 'LlmFailed'),
+  };
+}

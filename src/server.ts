@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './api/app';
+import { LocalBlobStore } from './blobs/blobStore';
+import { loadConfigFromProcess, type Config } from './config';
+import { createLocalForge, localForgeRoot } from './forge/createForge';
+import { localForgeRouter } from './forge/localForgeHttp';
+import { createLogger, type Logger } from './log';
+import { runUntilSignalled } from './processLifecycle';
+
+export interface RunningApi {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API on one lazily connected Temporal client shared by all requests. */
+export async function startApi(config: Config, temporalAddress: string, logger: Logger): Promise<RunningApi> {
+  const connection = Connection.lazy({ address: temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    config,
+    temporal,
+    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
+    logger,
+    ...(config.forge === 'local'
+      ? { forgeRoutes: localForgeRouter(createLocalForge(config), localForgeRoot(config)) }
+      : {}),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : config.port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigFromProcess();
+  const logger = createLogger(config.logLevel);
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run the API on its own');
+  const api = await startApi(config, config.temporal.address, logger);
+  logger.info({ url: config.publicBaseUrl }, 'API listening');
+  await runUntilSignalled(logger, new Promise((resolve) => api.server.once('close', resolve)), api.close);
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * What the API, the workflow and the activities agree on: message definitions, search attributes,
+ * the workflow id rule and the payload types. Imported by workflow code, so: no Node APIs here.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+/** A stored blob, named by the sha256 of its bytes (the claim check carried in workflow payloads). */
+export interface BlobRef {
+  sha256: string;
+  size: number;
+}
+
+/** An attachment of a task request: its bytes live in the blob store. */
+export interface AttachmentRef extends BlobRef {
+  /** Sanitised relative path, committed next to index.html. */
+  name: string;
+  /** Media type from the data: URI. */
+  type: string;
+}
+
+/** A file of the generated app: its bytes live in the blob store. */
+export interface FileRef extends BlobRef {
+  path: string;
+}
+
+/** The large, user-supplied part of a round (brief and checks), stored as a JSON blob. */
+export interface RoundSpec {
+  briefTitle?: string;
+  brief: string;
+  /** Each check as the issuer wrote it: a JavaScript expression or a sentence. */
+  checks: string[];
+}
+
+/** What the `round` signal carries: small fields plus references. Never the request secret. */
+export interface RoundRequest {
+  round: number;
+  nonce: string;
+  email: string;
+  evaluationUrl: string;
+  /** Epoch milliseconds when the API received the request; the deadline counts from here. */
+  receivedAt: number;
+  spec: BlobRef;
+  attachments: AttachmentRef[];
+  /** The first line of the brief, for people reading the Temporal UI. */
+  briefPreview: string;
+}
+
+export interface TaskWorkflowInput {
+  task: string;
+  /** Time allowed per round, from receipt to the start of the callback. */
+  roundDeadlineMs: number;
+  /** How long to wait for another round after the queue empties. */
+  idleTimeoutMs: number;
+}
+
+export type RoundState =
+  'queued' | 'generating' | 'publishing' | 'waiting_for_pages' | 'checking' | 'notifying' | 'done' | 'failed';
+
+export interface StepTiming {
+  step: string;
+  startedAt: number;
+  finishedAt?: number;
+  error?: string;
+}
+
+export interface CallbackPayload {
+  email: string;
+  task: string;
+  round: number;
+  nonce: string;
+  repo_url: string;
+  commit_sha: string;
+  pages_url: string;
+}
+
+export interface RoundStatus {
+  round: number;
+  nonce: string;
+  state: RoundState;
+  receivedAt: number;
+  deadlineAt: number;
+  finishedAt?: number;
+  steps: StepTiming[];
+  repoUrl?: string;
+  commitSha?: string;
+  pagesUrl?: string;
+  model?: string;
+  callback?: { status: number; attempts: number };
+  lastError?: string;
+}
+
+export interface TaskStatus {
+  task: string;
+  rounds: RoundStatus[];
+}
+
+export const roundSignal = defineSignal<[RoundRequest]>('round');
+export const statusQuery = defineQuery<TaskStatus>('status');
+
+export const searchAttributes = {
+  taskId: defineSearchAttributeKey('TaskId', 'KEYWORD'),
+  taskEmail: defineSearchAttributeKey('TaskEmail', 'KEYWORD'),
+  taskRound: defineSearchAttributeKey('TaskRound', 'INT'),
+  taskState: defineSearchAttributeKey('TaskState', 'KEYWORD'),
+} as const;
+
+/** The same task always maps to the same workflow, so rounds and re-sent requests meet there. */
+export function workflowIdForTask(task: string): string {
+  return `task-${task}`;
+}

@@ -1,0 +1,18 @@
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import type { Logger } from '../log';
+
+const levels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * Installs the Temporal SDK runtime once per process: its logs (workflow, activity and worker)
+ * go through our logger, and it leaves SIGINT/SIGTERM to us so shutdown happens in our order.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  const sdkLogger = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => {
+      sdkLogger[levels[entry.level]]({ ...entry.meta }, entry.message);
+    }),
+  });
+}
