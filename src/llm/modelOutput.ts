@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSafeRelativePath, toSafeRelativePath } from '../safePath';
+import { isSafeRelativePath } from '../safePath';
 
 /**
  * The model's answer: `{"files":[{"path","content"}],"notes"}`, or, from models that ignore the
@@ -115,8 +115,9 @@ export function validateGeneratedApp(
   const seen = new Set<string>();
   let total = 0;
   for (const f of app.files) {
-    const safe = toSafeRelativePath(f.path.replace(/^\.?\//, ''));
-    if (safe === undefined || !isSafeRelativePath(safe))
+    // Model paths are refused rather than repaired: an unsafe path means the model is confused.
+    const safe = f.path.replace(/^\.\//, '');
+    if (!isSafeRelativePath(safe))
       throw new InvalidModelOutput(`"${f.path}" is not a safe relative file path`);
     if (codeOwnedFiles.has(safe)) continue;
     if (seen.has(safe)) throw new InvalidModelOutput(`"${safe}" appears twice`);

@@ -1,8 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { searchAttributes } from '../../src/shared';
 
 /** A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes. */
 export function startTemporal(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
   const cli = process.env.TEMPORAL_CLI_PATH;
   if (!cli)
     throw new Error(
@@ -15,4 +17,13 @@ export function startTemporal(): Promise<TestWorkflowEnvironment> {
       ip: '127.0.0.1',
     },
   });
+}
+
+/** Keeps test output to warnings and errors; the runtime can be installed once per process. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier suite in this worker
+  }
 }

@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createApp } from '../../src/api/app';
+import { LocalBlobStore } from '../../src/blobs/blobStore';
+import { loadConfig, type Config } from '../../src/config';
+import { createLocalForge, localForgeRoot } from '../../src/forge/createForge';
+import { localForgeRouter } from '../../src/forge/localForgeHttp';
+import { createLogger } from '../../src/log';
+import type { TaskStatus } from '../../src/shared';
+import { buildActivityDeps } from '../../src/worker';
+
+/** The API and a worker, in this process, on a shared Temporal test environment. */
+export interface Stack {
+  api: string;
+  config: Config;
+  worker: Worker;
+  close(): Promise<void>;
+  post(body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** Polls the status endpoint until the round reaches `done` or `failed`. */
+  finishedRound(task: string, round: number, timeoutMs?: number): Promise<TaskStatus['rounds'][number]>;
+}
+
+export async function startStack(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundle,
+  vars: Record<string, string>,
+): Promise<Stack> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'silent',
+    ...vars,
+  });
+  const logger = createLogger('silent');
+  const app = createApp({
+    config,
+    temporal: env.client,
+    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
+    logger,
+    forgeRoutes: localForgeRouter(createLocalForge(config), localForgeRoot(config)),
+  });
+  server.on('request', app);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({ ...buildActivityDeps(config), pagesPollIntervalMs: 50 }),
+  });
+  const running = worker.run();
+  const api = `http://127.0.0.1:${port}`;
+
+  return {
+    api,
+    config,
+    worker,
+    async close() {
+      worker.shutdown();
+      await running;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+    async post(body) {
+      const res = await fetch(`${api}/api/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+    async finishedRound(task, round, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await fetch(`${api}/api/tasks/${task}`);
+        if (res.ok) {
+          const status = (await res.json()) as TaskStatus;
+          const r = status.rounds.find((x) => x.round === round);
+          if (r && (r.state === 'done' || r.state === 'failed')) return r;
+        }
+        if (Date.now() > until)
+          throw new Error(`round ${round} of ${task} did not finish in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}

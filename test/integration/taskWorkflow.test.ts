@@ -1,0 +1,173 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
+import { appAnswer, startFakeLlm, type FakeLlm, type ScriptedAnswer } from '../fakes/llmServer';
+import { startStack, type Stack } from '../helpers/stack';
+import { startTemporal } from '../helpers/temporal';
+
+/**
+ * The task workflow on a real Temporal dev server with a real worker and real activities
+ * (LocalForge on disk, the OpenAI client against a local server, HTTP callbacks to a local
+ * evaluator), driven through the real API.
+ */
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let llm: FakeLlm;
+let evaluator: FakeEvaluator;
+let stack: Stack;
+let noLlmStack: Stack;
+let dataDir: string;
+
+/** Per-task scripts for the fake model; the task id is in the prompt's first heading. */
+const scripts = new Map<string, (n: number) => ScriptedAnswer>();
+/** Per-task answers of the fake evaluator, by attempt. */
+const evaluatorAnswers = new Map<string, (n: number) => number>();
+const goodApp = appAnswer({
+  'index.html': '<!doctype html><title>ok</title><p>ok</p>\n',
+  'README.md': '# App\n',
+});
+
+function taskOf(messages: unknown): string {
+  return /# Task (\S+), round/.exec(JSON.stringify(messages))?.[1] ?? '';
+}
+
+function request(task: string, overrides: Record<string, unknown> = {}) {
+  return {
+    email: 'student@example.com',
+    secret: 'workflow-test-secret',
+    task,
+    round: 1,
+    nonce: `${task}-nonce-1`,
+    brief: `Build ${task}`,
+    checks: [],
+    evaluation_url: `${evaluator.url}/cb?task=${task}`,
+    attachments: [],
+    ...overrides,
+  };
+}
+
+function llmRequestsFor(task: string) {
+  return llm.requests.filter((r) => taskOf(r.messages) === task);
+}
+
+function callbacksFor(task: string) {
+  return evaluator.callbacks.filter((c) => c.body.task === task);
+}
+
+beforeAll(async () => {
+  env = await startTemporal();
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
+  const perTaskCounts = new Map<string, number>();
+  llm = await startFakeLlm((req) => {
+    const task = taskOf(req.messages);
+    const n = (perTaskCounts.get(task) ?? 0) + 1;
+    perTaskCounts.set(task, n);
+    return (scripts.get(task) ?? (() => goodApp))(n);
+  });
+  const perTaskCallbacks = new Map<string, number>();
+  evaluator = await startFakeEvaluator((_n, body) => {
+    const task = String(body.task);
+    const n = (perTaskCallbacks.get(task) ?? 0) + 1;
+    perTaskCallbacks.set(task, n);
+    return (evaluatorAnswers.get(task) ?? (() => 200))(n);
+  });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-wf-'));
+  const common = {
+    DATA_DIR: dataDir,
+    API_SECRETS: 'workflow-test-secret',
+    ROUND_DEADLINE_SECONDS: '120',
+    IDLE_TIMEOUT: '60s',
+  };
+  stack = await startStack(env, bundle, {
+    ...common,
+    TEMPORAL_TASK_QUEUE: 'wf-test',
+    OPENAI_BASE_URL: `${llm.url}/v1`,
+    OPENAI_API_KEY: 'sk-workflow-test-0123456789',
+    LLM_MODELS: 'fake-model',
+  });
+  noLlmStack = await startStack(env, bundle, { ...common, TEMPORAL_TASK_QUEUE: 'wf-test-no-llm' });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await noLlmStack?.close();
+  await env?.teardown();
+  await Promise.all([llm?.close(), evaluator?.close()]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('a request re-sent while the first is running builds once and calls back once', async () => {
+  const task = 'resent-task';
+  const answers = await Promise.all([1, 2, 3].map(() => stack.post(request(task))));
+  expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+  const round = await stack.finishedRound(task, 1);
+  expect(round.state).toBe('done');
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(callbacksFor(task)).toHaveLength(1);
+  expect(llmRequestsFor(task)).toHaveLength(1);
+  const gitDir = path.join(dataDir, 'forge', 'local', `${task}.git`);
+  const subjects = execFileSync('git', ['--git-dir', gitDir, 'log', '--format=%s', 'main'], {
+    encoding: 'utf8',
+  });
+  expect(subjects.trim().split('\n')).toEqual(['Round 1: publish the generated app', `Create ${task}`]);
+});
+
+test('an unusable answer is fed back to the model, and the second answer is published', async () => {
+  const task = 'feedback-task';
+  scripts.set(task, (n) => (n === 1 ? { content: 'Sure! Here is your app, hope you like it.' } : goodApp));
+  await stack.post(request(task));
+  const round = await stack.finishedRound(task, 1);
+  expect(round.state).toBe('done');
+  const [first, second] = llmRequestsFor(task);
+  expect(first!.messages).toHaveLength(2);
+  expect(JSON.stringify(second!.messages)).toContain('could not be used');
+  expect(callbacksFor(task)).toHaveLength(1);
+});
+
+test('a provider that refuses the key fails the round at once, naming OPENAI_API_KEY', async () => {
+  const task = 'refused-key-task';
+  scripts.set(task, () => ({ status: 401, message: 'Incorrect API key provided' }));
+  await stack.post(request(task));
+  const round = await stack.finishedRound(task, 1);
+  expect(round.state).toBe('failed');
+  expect(round.lastError).toMatch(/OPENAI_API_KEY/);
+  expect(llmRequestsFor(task)).toHaveLength(1);
+  expect(callbacksFor(task)).toHaveLength(0);
+});
+
+test('with no LLM configured the round fails and says which variables to set', async () => {
+  const task = 'no-llm-task';
+  const answer = await noLlmStack.post(request(task));
+  expect(answer.status).toBe(200);
+  const round = await noLlmStack.finishedRound(task, 1);
+  expect(round.state).toBe('failed');
+  expect(round.lastError).toMatch(/No LLM is configured: set OPENAI_API_KEY/);
+  expect(round.steps.find((s) => s.step === 'generate')?.error).toBe(round.lastError);
+});
+
+test('round 2 for a task never built fails clearly instead of retrying forever', async () => {
+  const task = 'never-built-task';
+  await stack.post(request(task, { round: 2, nonce: 'r2' }));
+  const round = await stack.finishedRound(task, 2);
+  expect(round.state).toBe('failed');
+  expect(round.lastError).toMatch(/send round 1 for this task first/);
+  expect(llmRequestsFor(task)).toHaveLength(0);
+});
+
+test('an evaluator that fails at first is called again until it accepts', async () => {
+  const task = 'flaky-evaluator-task';
+  evaluatorAnswers.set(task, (n) => (n <= 2 ? 503 : 200));
+  await stack.post(request(task));
+  const round = await stack.finishedRound(task, 1);
+  expect(round.state).toBe('done');
+  expect(round.callback).toEqual({ status: 200, attempts: 3 });
+  const times = callbacksFor(task).map((c) => c.receivedAt);
+  expect(times).toHaveLength(3);
+  // Temporal's schedule: about 1 s, then about 2 s.
+  expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(800);
+  expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(1600);
+});

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  test('defaults give a local, embedded, account-free service', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(c.dataDir).toBe(path.resolve('./data'));
+    expect(c.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'llm-deploy',
+      uiUrl: 'http://localhost:8233',
+    });
+    expect(c.forge).toBe('local');
+    expect(c.github.apiUrl).toBe('https://api.github.com');
+    expect(c.llm.models).toEqual(['gpt-4.1-mini']);
+    expect(c.roundDeadlineMs).toBe(600_000);
+    expect(c.idleTimeoutMs).toBe(7 * 24 * 3600 * 1000);
+    expect(c.maxBodyBytes).toBe(20 * 1024 * 1024);
+    expect(c.apiSecrets).toEqual([]);
+  });
+
+  test('lists are comma-separated and trimmed; URLs lose trailing slashes', () => {
+    const c = loadConfig({
+      API_SECRETS: ' a, b ,,c ',
+      LLM_MODELS: 'm1,m2',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1/',
+      PORT: '8080',
+    });
+    expect(c.apiSecrets).toEqual(['a', 'b', 'c']);
+    expect(c.llm.models).toEqual(['m1', 'm2']);
+    expect(c.llm.baseUrl).toBe('http://localhost:11434/v1');
+    expect(c.publicBaseUrl).toBe('http://localhost:8080');
+  });
+
+  test('a GITHUB_TOKEN makes GitHub the default forge, and then API_SECRETS is required', () => {
+    expect(() => loadConfig({ GITHUB_TOKEN: 'x' })).toThrow(/API_SECRETS is required/);
+    expect(loadConfig({ GITHUB_TOKEN: 'x', API_SECRETS: 's' }).forge).toBe('github');
+    expect(loadConfig({ GITHUB_TOKEN: 'x', FORGE: 'local' }).forge).toBe('local');
+    expect(() => loadConfig({ FORGE: 'github', API_SECRETS: 's' })).toThrow(
+      /GITHUB_TOKEN is required when FORGE=github/,
+    );
+  });
+
+  test('with TEMPORAL_ADDRESS set there is no embedded UI URL unless given', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.uiUrl).toBeUndefined();
+    expect(
+      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_UI_URL: 'http://ui:8080' }).temporal.uiUrl,
+    ).toBe('http://ui:8080');
+  });
+
+  test('durations and sizes read the way people write them', () => {
+    expect(loadConfig({ IDLE_TIMEOUT: '90s' }).idleTimeoutMs).toBe(90_000);
+    expect(loadConfig({ IDLE_TIMEOUT: '30m' }).idleTimeoutMs).toBe(1_800_000);
+    expect(loadConfig({ IDLE_TIMEOUT: '45' }).idleTimeoutMs).toBe(45_000);
+    expect(loadConfig({ MAX_BODY_BYTES: '512kb' }).maxBodyBytes).toBe(512 * 1024);
+  });
+
+  test.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['PUBLIC_BASE_URL', 'not a url'],
+    ['FORGE', 'gitlab'],
+    ['ROUND_DEADLINE_SECONDS', '-5'],
+    ['IDLE_TIMEOUT', 'a week'],
+    ['MAX_BODY_BYTES', 'huge'],
+    ['LOG_LEVEL', 'loud'],
+    ['GITHUB_API_URL', 'ftp://github'],
+  ])('an invalid %s=%s stops start-up with a message naming it', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(1);
+  });
+});
