@@ -10,6 +10,8 @@ export interface Setting {
   name: string;
   default: string;
   description: string;
+  /** Only read by `npm start` when it runs the embedded Temporal dev server. */
+  embeddedOnly?: boolean;
 }
 
 export const settings: readonly Setting[] = [
@@ -43,17 +45,20 @@ export const settings: readonly Setting[] = [
     name: 'TEMPORAL_DEV_PORT',
     default: '7233',
     description: 'gRPC port of the embedded Temporal dev server (only when `TEMPORAL_ADDRESS` is unset).',
+    embeddedOnly: true,
   },
   {
     name: 'TEMPORAL_DEV_UI_PORT',
     default: '8233',
     description: 'Web UI port of the embedded Temporal dev server (only when `TEMPORAL_ADDRESS` is unset).',
+    embeddedOnly: true,
   },
   {
     name: 'TEMPORAL_CLI_PATH',
     default: '(unset: `.tools/bin/temporal`)',
     description:
       'Temporal CLI binary used for the embedded server; `scripts/install-temporal.sh` installs one when unset.',
+    embeddedOnly: true,
   },
   {
     name: 'API_SECRETS',
@@ -97,7 +102,8 @@ export const settings: readonly Setting[] = [
   {
     name: 'ROUND_DEADLINE_SECONDS',
     default: '600',
-    description: 'Seconds from receiving a request until its callback must have started.',
+    description:
+      'Seconds from receiving a request until its callback is due; each round reports it as `deadlineAt`.',
   },
   {
     name: 'IDLE_TIMEOUT',

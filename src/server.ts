@@ -17,7 +17,11 @@ export interface RunningApi {
 
 /** Starts the HTTP API on one lazily connected Temporal client shared by all requests. */
 export async function startApi(config: Config, temporalAddress: string, logger: Logger): Promise<RunningApi> {
-  const connection = Connection.lazy({ address: temporalAddress });
+  if (config.apiSecrets.length === 0) {
+    logger.warn('API_SECRETS is not set: any non-empty secret is accepted (local development only)');
+  }
+  // Requests wait for Temporal only briefly: an issuer is better served by a quick 503 than a hang.
+  const connection = Connection.lazy({ address: temporalAddress, connectTimeout: '3s' });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({
     config,

@@ -70,18 +70,20 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     idleTimeoutMs: deps.config.idleTimeoutMs,
   };
   try {
-    await deps.temporal.workflow.signalWithStart('taskWorkflow', {
-      workflowId,
-      taskQueue: deps.config.temporal.taskQueue,
-      args: [input],
-      signal: roundSignal,
-      signalArgs: [round],
-      typedSearchAttributes: [
-        { key: searchAttributes.taskId, value: r.task },
-        { key: searchAttributes.taskEmail, value: r.email },
-      ],
-      staticSummary: `Task ${r.task} for ${r.email}`,
-    });
+    await withTemporalDeadline(deps.temporal, () =>
+      deps.temporal.workflow.signalWithStart('taskWorkflow', {
+        workflowId,
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [input],
+        signal: roundSignal,
+        signalArgs: [round],
+        typedSearchAttributes: [
+          { key: searchAttributes.taskId, value: r.task },
+          { key: searchAttributes.taskEmail, value: r.email },
+        ],
+        staticSummary: `Task ${r.task} for ${r.email}`,
+      }),
+    );
   } catch (err) {
     deps.logger.error({ err, task: r.task }, 'could not hand the round to Temporal');
     return fail(
@@ -115,5 +117,13 @@ export async function taskStatus(deps: AppDeps, req: Request, res: Response): Pr
 }
 
 export function queryStatus(client: Client, task: string) {
-  return client.workflow.getHandle(workflowIdForTask(task)).query(statusQuery);
+  return withTemporalDeadline(client, () =>
+    client.workflow.getHandle(workflowIdForTask(task)).query(statusQuery),
+  );
+}
+
+const temporalCallDeadlineMs = 5_000;
+
+function withTemporalDeadline<T>(client: Client, call: () => Promise<T>): Promise<T> {
+  return client.connection.withDeadline(Date.now() + temporalCallDeadlineMs, call);
 }
