@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { parseByteSize, parseDuration } from './units';
 
@@ -298,12 +300,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** Loads `.env` from the working directory (existing variables win), then parses. */
+/** Reads `.env` from the working directory under the real environment (real variables win), then parses. */
 export function loadConfigFromProcess(): Config {
+  let fromFile: Record<string, string> = {};
   try {
-    process.loadEnvFile('.env');
+    fromFile = parseEnv(readFileSync('.env', 'utf8')) as Record<string, string>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return loadConfig(process.env);
+  return loadConfig({ ...fromFile, ...process.env });
 }

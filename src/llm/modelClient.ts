@@ -130,11 +130,19 @@ export class ModelClient {
       { signal: opts.signal },
     );
     let text = '';
+    let chunks = 0;
     for await (const chunk of stream) {
+      chunks++;
       text += chunk.choices[0]?.delta?.content ?? '';
       opts.onProgress?.({ model, attempt, chars: text.length });
     }
-    return text;
+    if (chunks > 0) return text;
+    // Some OpenAI-compatible servers ignore `stream: true` and answer plain JSON, which reads as no chunks.
+    const completion = await client.chat.completions.create(
+      { model, messages, ...(jsonMode ? { response_format: { type: 'json_object' as const } } : {}) },
+      { signal: opts.signal },
+    );
+    return completion.choices[0]?.message?.content ?? '';
   }
 }
 

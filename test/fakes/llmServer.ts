@@ -24,6 +24,7 @@ export interface FakeLlm extends LocalServer {
  */
 export async function startFakeLlm(
   script: (req: ChatCompletionCreateParams, n: number) => ScriptedAnswer,
+  options: { ignoreStream?: boolean } = {},
 ): Promise<FakeLlm> {
   const requests: ChatCompletionCreateParams[] = [];
   const authorizations: (string | undefined)[] = [];
@@ -52,7 +53,7 @@ export async function startFakeLlm(
       );
     }
     const created = Math.floor(Date.now() / 1000);
-    if (!body.stream) {
+    if (!body.stream || options.ignoreStream) {
       const completion: ChatCompletion = {
         id: `chatcmpl-${requests.length}`,
         object: 'chat.completion',

@@ -19,6 +19,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves with the exit code (or the signal's name) when the process ends by itself. */
+  exited: Promise<number | string>;
   /** SIGTERM, then the exit code (or the signal's name). */
   stop(timeoutMs?: number): Promise<number | string>;
 }
@@ -39,6 +41,7 @@ export function startEntryPoint(entry: string, env: Record<string, string>): Ser
   );
   return {
     child,
+    exited,
     output: () => output,
     async stop(timeoutMs = 30_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
