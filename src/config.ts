@@ -114,6 +114,12 @@ export const settings: readonly Setting[] = [
       'How long a task workflow waits for another round before completing (`90s`, `30m`, `7d`, or seconds).',
   },
   {
+    name: 'MULTI_TENANT',
+    default: 'false',
+    description:
+      'Several students share this instance: workflow ids and repo names get a short hash of the email, and status lookups need `?email=`.',
+  },
+  {
     name: 'MAX_BODY_BYTES',
     default: '20mb',
     description: 'Largest accepted task request body (`20mb`, `512kb`, or bytes).',
@@ -209,6 +215,10 @@ const envSchema = z
         }
         return bytes;
       }),
+    MULTI_TENANT: z
+      .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -248,6 +258,7 @@ export interface Config {
   roundDeadlineMs: number;
   idleTimeoutMs: number;
   maxBodyBytes: number;
+  multiTenant: boolean;
   logLevel: string;
 }
 
@@ -296,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     roundDeadlineMs: e.ROUND_DEADLINE_SECONDS * 1000,
     idleTimeoutMs: e.IDLE_TIMEOUT,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    multiTenant: e.MULTI_TENANT,
     logLevel: e.LOG_LEVEL,
   };
 }

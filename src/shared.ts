@@ -48,10 +48,20 @@ export interface RoundRequest {
 
 export interface TaskWorkflowInput {
   task: string;
+  /** Name of the repo that holds the task's app. */
+  repoName: string;
   /** Time allowed per round, from receipt to the start of the callback. */
   roundDeadlineMs: number;
   /** How long to wait for another round after the queue empties. */
   idleTimeoutMs: number;
+  /** State handed over by continue-as-new. */
+  carried?: CarriedState;
+}
+
+export interface CarriedState {
+  rounds: RoundStatus[];
+  queue: RoundRequest[];
+  seenNonces: string[];
 }
 
 export type RoundState =
@@ -87,6 +97,8 @@ export interface RoundStatus {
   pagesUrl?: string;
   model?: string;
   callback?: { status: number; attempts: number };
+  /** The step the round's deadline cut short, if any; the callback then reports the best commit there was. */
+  cutShort?: string;
   lastError?: string;
 }
 
@@ -105,7 +117,26 @@ export const searchAttributes = {
   taskState: defineSearchAttributeKey('TaskState', 'KEYWORD'),
 } as const;
 
-/** The same task always maps to the same workflow, so rounds and re-sent requests meet there. */
-export function workflowIdForTask(task: string): string {
-  return `task-${task}`;
+/**
+ * The same task always maps to the same workflow and repo, so rounds and re-sent requests meet
+ * there. When several students share one instance (MULTI_TENANT), a short hash of the email keeps
+ * their tasks apart.
+ */
+export function taskIdentity(
+  task: string,
+  email: string,
+  multiTenant: boolean,
+): { workflowId: string; repoName: string } {
+  const repoName = multiTenant ? `${task}-${emailHash(email)}` : task;
+  return { workflowId: `task-${repoName}`, repoName };
+}
+
+/** 48 bits of FNV-1a over the lower-cased email: stable, short, and free of Node APIs. */
+export function emailHash(email: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(email.trim().toLowerCase())) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return (hash >> 16n).toString(16).padStart(12, '0');
 }

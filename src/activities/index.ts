@@ -68,6 +68,10 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
+    async currentCommit(input: { repo: RepoRef }): Promise<{ commitSha: string | undefined }> {
+      return { commitSha: await deps.forge.headCommit(input.repo) };
+    },
+
     async ensurePages(input: { repo: RepoRef }): Promise<{ pagesUrl: string }> {
       return deps.forge.ensurePages(input.repo);
     },

@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../blobs/blobStore';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { submitTask, taskStatus } from './tasks';
+import { submitTask } from './tasks';
+import { listTasks, taskStatus } from './taskStatus';
 
 export interface AppDeps {
   config: Config;
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Any content type is read as JSON: issuers forget the header more often than they send other formats.
   const jsonBody = express.json({ limit: deps.config.maxBodyBytes, type: () => true });
   app.post(taskSubmissionPaths, jsonBody, (req: Request, res: Response) => submitTask(deps, req, res));
+  app.get('/api/tasks', (req: Request, res: Response) => listTasks(deps, req, res));
   app.get('/api/tasks/:task', (req: Request, res: Response) => taskStatus(deps, req, res));
 
   if (deps.forgeRoutes) app.use(deps.forgeRoutes);

@@ -1,11 +1,10 @@
 import type { Request, Response } from 'express';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { putJson } from '../blobs/blobStore';
 import {
   roundSignal,
   searchAttributes,
-  statusQuery,
-  workflowIdForTask,
+  taskIdentity,
   type AttachmentRef,
   type RoundRequest,
   type RoundSpec,
@@ -14,10 +13,7 @@ import {
 import type { AppDeps } from './app';
 import { checkSecret } from './secretCheck';
 import { parseTaskRequest } from './taskRequest';
-
-function statusUrl(deps: AppDeps, task: string): string {
-  return `${deps.config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}`;
-}
+import { queryStatus, statusUrl, uiUrl, withTemporalDeadline } from './taskStatus';
 
 function fail(res: Response, status: number, error: string, field?: string, more?: object): void {
   res.status(status).json({ status: 'error', error, ...(field ? { field } : {}), ...more });
@@ -63,9 +59,24 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     attachments,
     briefPreview: (r.briefTitle || r.brief).split('\n')[0]!.slice(0, 200),
   };
-  const workflowId = workflowIdForTask(r.task);
+  const { workflowId, repoName } = taskIdentity(r.task, r.email, deps.config.multiTenant);
+  const answer = {
+    task: r.task,
+    round: r.round,
+    nonce: r.nonce,
+    workflowId,
+    statusUrl: statusUrl(deps.config, r.task, r.email),
+    uiUrl: uiUrl(deps.config, workflowId),
+  };
+  const known = await knownRound(deps, workflowId, r.nonce);
+  if (known) {
+    req.log.info({ task: r.task, round: r.round, nonce: r.nonce, workflowId }, 're-sent round recognised');
+    res.status(200).json({ status: 'duplicate', ...answer, state: known.state });
+    return;
+  }
   const input: TaskWorkflowInput = {
     task: r.task,
+    repoName,
     roundDeadlineMs: deps.config.roundDeadlineMs,
     idleTimeoutMs: deps.config.idleTimeoutMs,
   };
@@ -93,37 +104,20 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     );
   }
   req.log.info({ task: r.task, round: r.round, nonce: r.nonce, workflowId }, 'round accepted');
-  res.status(200).json({
-    status: 'accepted',
-    task: r.task,
-    round: r.round,
-    nonce: r.nonce,
-    workflowId,
-    statusUrl: statusUrl(deps, r.task),
-  });
+  res.status(200).json({ status: 'accepted', ...answer });
 }
 
-/** GET /api/tasks/:task: the task workflow's own account of its rounds. */
-export async function taskStatus(deps: AppDeps, req: Request, res: Response): Promise<void> {
-  const task = String(req.params.task);
+/**
+ * The round this nonce already started, if the workflow can say so quickly. Only an optimisation
+ * for the answer: the workflow itself ignores a nonce it has seen, so a miss here costs nothing.
+ */
+async function knownRound(deps: AppDeps, workflowId: string, nonce: string) {
   try {
-    const status = await queryStatus(deps.temporal, task);
-    res.json({ ...status, workflowId: workflowIdForTask(task), statusUrl: statusUrl(deps, task) });
+    const status = await queryStatus(deps.temporal, workflowId, 1_000);
+    return status.rounds.find((round) => round.nonce === nonce);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return fail(res, 404, `No task ${task} is known`, 'task');
-    deps.logger.error({ err, task }, 'status query failed');
-    return fail(res, 503, 'The workflow service is unavailable; try again later.');
+    if (!(err instanceof WorkflowNotFoundError))
+      deps.logger.debug({ err, workflowId }, 'duplicate check skipped');
+    return undefined;
   }
-}
-
-export function queryStatus(client: Client, task: string) {
-  return withTemporalDeadline(client, () =>
-    client.workflow.getHandle(workflowIdForTask(task)).query(statusQuery),
-  );
-}
-
-const temporalCallDeadlineMs = 5_000;
-
-function withTemporalDeadline<T>(client: Client, call: () => Promise<T>): Promise<T> {
-  return client.connection.withDeadline(Date.now() + temporalCallDeadlineMs, call);
 }

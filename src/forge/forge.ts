@@ -41,6 +41,8 @@ export interface Forge {
   readonly ownerName: string;
   /** Creates the repo (with an initial commit) or reuses the existing one. */
   ensureRepo(req: { name: string; description: string; mustExist: boolean }): Promise<RepoRef>;
+  /** The commit `main` points at, or undefined for a repo without commits. */
+  headCommit(repo: RepoRef): Promise<string | undefined>;
   /** The files on `main`, empty for a repo without commits. */
   readFiles(repo: RepoRef): Promise<RepoFile[]>;
   /** Exactly one commit on `main` per call, or the existing one for the same idempotency key. */

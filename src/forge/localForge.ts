@@ -86,6 +86,10 @@ export class LocalForge implements Forge {
     return repo;
   }
 
+  async headCommit(repo: RepoRef): Promise<string | undefined> {
+    return this.head(await this.existingGitDir(repo));
+  }
+
   async readFiles(repo: RepoRef): Promise<RepoFile[]> {
     const gitDir = await this.existingGitDir(repo);
     const head = await this.head(gitDir);

@@ -105,6 +105,7 @@ test('round 1: accepted at once, published with LocalForge, evaluator called bac
     nonce: 'nonce-e2e-1',
     workflowId: 'task-orders-e2e-1',
     statusUrl: `${api}/api/tasks/orders-e2e-1`,
+    uiUrl: `http://localhost:${uiPort}/namespaces/default/workflows/task-orders-e2e-1`,
   });
 
   const [callback] = await evaluator.waitForAccepted(1, 60_000);
@@ -174,8 +175,10 @@ test('round 1: accepted at once, published with LocalForge, evaluator called bac
   expect(status.rounds[0]).toMatchObject({
     round: 1,
     state: 'done',
-    commitSha: body.commit_sha,
-    pagesUrl: body.pages_url,
+    commit_sha: body.commit_sha,
+    pages_url: body.pages_url,
+    repo_url: body.repo_url,
+    callback: { status: 200, attempts: 1 },
   });
 });
 

@@ -8,7 +8,8 @@ import { listenLocal, readBody, type LocalServer } from './httpServer';
 
 /** What the fake model answers to one request: text content, or an HTTP error like the real API's. */
 export type ScriptedAnswer =
-  { content: string } | { status: number; message: string; headers?: Record<string, string> };
+  | { content: string; delayMs?: number }
+  | { status: number; message: string; headers?: Record<string, string> };
 
 export interface FakeLlm extends LocalServer {
   /** Every chat completion request received, as parsed JSON. */
@@ -52,6 +53,8 @@ export async function startFakeLlm(
         answer.headers,
       );
     }
+    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    if (res.destroyed) return;
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream || options.ignoreStream) {
       const completion: ChatCompletion = {

@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { createLocalForge, localForgeRoot } from '../../src/forge/createForge';
 import { localForgeRouter } from '../../src/forge/localForgeHttp';
 import { createLogger } from '../../src/log';
-import type { TaskStatus } from '../../src/shared';
+import type { PresentedRound } from '../../src/api/taskStatus';
 import { buildActivityDeps } from '../../src/worker';
 
 /** The API and a worker, in this process, on a shared Temporal test environment. */
@@ -21,7 +21,7 @@ export interface Stack {
   close(): Promise<void>;
   post(body: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Polls the status endpoint until the round reaches `done` or `failed`. */
-  finishedRound(task: string, round: number, timeoutMs?: number): Promise<TaskStatus['rounds'][number]>;
+  finishedRound(task: string, round: number, timeoutMs?: number): Promise<PresentedRound>;
 }
 
 export async function startStack(
@@ -82,7 +82,7 @@ export async function startStack(
       for (;;) {
         const res = await fetch(`${api}/api/tasks/${task}`);
         if (res.ok) {
-          const status = (await res.json()) as TaskStatus;
+          const status = (await res.json()) as { rounds: PresentedRound[] };
           const r = status.rounds.find((x) => x.round === round);
           if (r && (r.state === 'done' || r.state === 'failed')) return r;
         }

@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
-import { appAnswer, startFakeLlm, type FakeLlm, type ScriptedAnswer } from '../fakes/llmServer';
+import { goodApp, startScriptedWorld, type ScriptedWorld } from '../helpers/scriptedWorld';
 import { startStack, type Stack } from '../helpers/stack';
 import { startTemporal } from '../helpers/temporal';
 
@@ -16,76 +15,30 @@ import { startTemporal } from '../helpers/temporal';
  */
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
-let llm: FakeLlm;
-let evaluator: FakeEvaluator;
+let world: ScriptedWorld;
 let stack: Stack;
 let noLlmStack: Stack;
 let dataDir: string;
 
-/** Per-task scripts for the fake model; the task id is in the prompt's first heading. */
-const scripts = new Map<string, (n: number) => ScriptedAnswer>();
-/** Per-task answers of the fake evaluator, by attempt. */
-const evaluatorAnswers = new Map<string, (n: number) => number>();
-const goodApp = appAnswer({
-  'index.html': '<!doctype html><title>ok</title><p>ok</p>\n',
-  'README.md': '# App\n',
-});
-
-function taskOf(messages: unknown): string {
-  return /# Task (\S+), round/.exec(JSON.stringify(messages))?.[1] ?? '';
-}
-
-function request(task: string, overrides: Record<string, unknown> = {}) {
-  return {
-    email: 'student@example.com',
-    secret: 'workflow-test-secret',
-    task,
-    round: 1,
-    nonce: `${task}-nonce-1`,
-    brief: `Build ${task}`,
-    checks: [],
-    evaluation_url: `${evaluator.url}/cb?task=${task}`,
-    attachments: [],
-    ...overrides,
-  };
-}
-
-function llmRequestsFor(task: string) {
-  return llm.requests.filter((r) => taskOf(r.messages) === task);
-}
-
-function callbacksFor(task: string) {
-  return evaluator.callbacks.filter((c) => c.body.task === task);
-}
+const secret = 'workflow-test-secret';
+const request = (task: string, overrides: Record<string, unknown> = {}) =>
+  world.request(task, secret, overrides);
 
 beforeAll(async () => {
   env = await startTemporal();
   bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
-  const perTaskCounts = new Map<string, number>();
-  llm = await startFakeLlm((req) => {
-    const task = taskOf(req.messages);
-    const n = (perTaskCounts.get(task) ?? 0) + 1;
-    perTaskCounts.set(task, n);
-    return (scripts.get(task) ?? (() => goodApp))(n);
-  });
-  const perTaskCallbacks = new Map<string, number>();
-  evaluator = await startFakeEvaluator((_n, body) => {
-    const task = String(body.task);
-    const n = (perTaskCallbacks.get(task) ?? 0) + 1;
-    perTaskCallbacks.set(task, n);
-    return (evaluatorAnswers.get(task) ?? (() => 200))(n);
-  });
+  world = await startScriptedWorld();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-wf-'));
   const common = {
     DATA_DIR: dataDir,
-    API_SECRETS: 'workflow-test-secret',
+    API_SECRETS: secret,
     ROUND_DEADLINE_SECONDS: '120',
     IDLE_TIMEOUT: '60s',
   };
   stack = await startStack(env, bundle, {
     ...common,
     TEMPORAL_TASK_QUEUE: 'wf-test',
-    OPENAI_BASE_URL: `${llm.url}/v1`,
+    OPENAI_BASE_URL: `${world.llm.url}/v1`,
     OPENAI_API_KEY: 'sk-workflow-test-0123456789',
     LLM_MODELS: 'fake-model',
   });
@@ -96,7 +49,7 @@ afterAll(async () => {
   await stack?.close();
   await noLlmStack?.close();
   await env?.teardown();
-  await Promise.all([llm?.close(), evaluator?.close()]);
+  await world?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -107,8 +60,8 @@ test('a request re-sent while the first is running builds once and calls back on
   const round = await stack.finishedRound(task, 1);
   expect(round.state).toBe('done');
   await new Promise((r) => setTimeout(r, 1000));
-  expect(callbacksFor(task)).toHaveLength(1);
-  expect(llmRequestsFor(task)).toHaveLength(1);
+  expect(world.callbacksFor(task)).toHaveLength(1);
+  expect(world.llmRequestsFor(task)).toHaveLength(1);
   const gitDir = path.join(dataDir, 'forge', 'local', `${task}.git`);
   const subjects = execFileSync('git', ['--git-dir', gitDir, 'log', '--format=%s', 'main'], {
     encoding: 'utf8',
@@ -118,25 +71,27 @@ test('a request re-sent while the first is running builds once and calls back on
 
 test('an unusable answer is fed back to the model, and the second answer is published', async () => {
   const task = 'feedback-task';
-  scripts.set(task, (n) => (n === 1 ? { content: 'Sure! Here is your app, hope you like it.' } : goodApp));
+  world.modelScripts.set(task, (n) =>
+    n === 1 ? { content: 'Sure! Here is your app, hope you like it.' } : goodApp,
+  );
   await stack.post(request(task));
   const round = await stack.finishedRound(task, 1);
   expect(round.state).toBe('done');
-  const [first, second] = llmRequestsFor(task);
+  const [first, second] = world.llmRequestsFor(task);
   expect(first!.messages).toHaveLength(2);
   expect(JSON.stringify(second!.messages)).toContain('could not be used');
-  expect(callbacksFor(task)).toHaveLength(1);
+  expect(world.callbacksFor(task)).toHaveLength(1);
 });
 
 test('a provider that refuses the key fails the round at once, naming OPENAI_API_KEY', async () => {
   const task = 'refused-key-task';
-  scripts.set(task, () => ({ status: 401, message: 'Incorrect API key provided' }));
+  world.modelScripts.set(task, () => ({ status: 401, message: 'Incorrect API key provided' }));
   await stack.post(request(task));
   const round = await stack.finishedRound(task, 1);
   expect(round.state).toBe('failed');
-  expect(round.lastError).toMatch(/OPENAI_API_KEY/);
-  expect(llmRequestsFor(task)).toHaveLength(1);
-  expect(callbacksFor(task)).toHaveLength(0);
+  expect(round.last_error).toMatch(/OPENAI_API_KEY/);
+  expect(world.llmRequestsFor(task)).toHaveLength(1);
+  expect(world.callbacksFor(task)).toHaveLength(0);
 });
 
 test('with no LLM configured the round fails and says which variables to set', async () => {
@@ -145,8 +100,8 @@ test('with no LLM configured the round fails and says which variables to set', a
   expect(answer.status).toBe(200);
   const round = await noLlmStack.finishedRound(task, 1);
   expect(round.state).toBe('failed');
-  expect(round.lastError).toMatch(/No LLM is configured: set OPENAI_API_KEY/);
-  expect(round.steps.find((s) => s.step === 'generate')?.error).toBe(round.lastError);
+  expect(round.last_error).toMatch(/No LLM is configured: set OPENAI_API_KEY/);
+  expect(round.steps.find((s) => s.step === 'generate')?.error).toBe(round.last_error);
 });
 
 test('round 2 for a task never built fails clearly instead of retrying forever', async () => {
@@ -154,18 +109,18 @@ test('round 2 for a task never built fails clearly instead of retrying forever',
   await stack.post(request(task, { round: 2, nonce: 'r2' }));
   const round = await stack.finishedRound(task, 2);
   expect(round.state).toBe('failed');
-  expect(round.lastError).toMatch(/send round 1 for this task first/);
-  expect(llmRequestsFor(task)).toHaveLength(0);
+  expect(round.last_error).toMatch(/send round 1 for this task first/);
+  expect(world.llmRequestsFor(task)).toHaveLength(0);
 });
 
 test('an evaluator that fails at first is called again until it accepts', async () => {
   const task = 'flaky-evaluator-task';
-  evaluatorAnswers.set(task, (n) => (n <= 2 ? 503 : 200));
+  world.evaluatorScripts.set(task, (n) => (n <= 2 ? 503 : 200));
   await stack.post(request(task));
   const round = await stack.finishedRound(task, 1);
   expect(round.state).toBe('done');
   expect(round.callback).toEqual({ status: 200, attempts: 3 });
-  const times = callbacksFor(task).map((c) => c.receivedAt);
+  const times = world.callbacksFor(task).map((c) => c.receivedAt);
   expect(times).toHaveLength(3);
   // Temporal's schedule: about 1 s, then about 2 s.
   expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(800);

@@ -22,6 +22,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The SDK may still hold a gRPC retry timer (≤ 0.4 s with the API's bounded retries) that would
+  // fire on a closed channel and throw into the next suite of this Jest worker; let it run out.
+  await new Promise((r) => setTimeout(r, 1500));
   await api?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

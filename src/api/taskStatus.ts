@@ -1,0 +1,208 @@
+import type { Request, Response } from 'express';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../config';
+import { searchAttributes, statusQuery, taskIdentity, type RoundStatus, type TaskStatus } from '../shared';
+import type { AppDeps } from './app';
+
+/**
+ * What API clients see of a task: the workflow's own account of its rounds (the `status` query),
+ * joined with what Temporal knows of the activity running right now (its attempt and last error).
+ * Round fields are snake_case like the callback's `repo_url`, `commit_sha`, `pages_url`.
+ */
+
+const temporalCallDeadlineMs = 5_000;
+
+export function withTemporalDeadline<T>(
+  client: Client,
+  call: () => Promise<T>,
+  ms = temporalCallDeadlineMs,
+): Promise<T> {
+  return client.connection.withDeadline(Date.now() + ms, call);
+}
+
+export function statusUrl(config: Config, task: string, email?: string): string {
+  const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}`;
+  return config.multiTenant && email ? `${url}?email=${encodeURIComponent(email)}` : url;
+}
+
+export function uiUrl(config: Config, workflowId: string): string | undefined {
+  const base = config.temporal.uiUrl;
+  return base
+    ? `${base}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`
+    : undefined;
+}
+
+export function queryStatus(client: Client, workflowId: string, ms?: number): Promise<TaskStatus> {
+  return withTemporalDeadline(client, () => client.workflow.getHandle(workflowId).query(statusQuery), ms);
+}
+
+interface RunningActivity {
+  step: string;
+  attempt: number;
+  lastError?: string;
+}
+
+async function runningActivities(
+  client: Client,
+  workflowId: string,
+): Promise<{ running: boolean; activities: RunningActivity[] }> {
+  const description = await withTemporalDeadline(client, () =>
+    client.workflow.getHandle(workflowId).describe(),
+  );
+  return {
+    running: description.status.name === 'RUNNING',
+    activities: (description.raw.pendingActivities ?? []).map((a) => ({
+      step: a.activityType?.name ?? 'unknown',
+      attempt: a.attempt ?? 1,
+      ...(a.lastFailure?.message ? { lastError: a.lastFailure.message } : {}),
+    })),
+  };
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export type PresentedRound = ReturnType<typeof presentRound>;
+
+function presentRound(r: RoundStatus, live: RunningActivity[]) {
+  const inProgress = r.state !== 'queued' && r.state !== 'done' && r.state !== 'failed';
+  const current = inProgress ? live : [];
+  const retrying = current.find((a) => a.lastError);
+  return {
+    round: r.round,
+    nonce: r.nonce,
+    state: r.state,
+    step: inProgress
+      ? r.steps
+          .filter((s) => s.finishedAt === undefined)
+          .map((s) => s.step)
+          .join(', ') || undefined
+      : undefined,
+    attempt: current.length ? Math.max(...current.map((a) => a.attempt)) : undefined,
+    received_at: iso(r.receivedAt),
+    deadline_at: iso(r.deadlineAt),
+    finished_at: iso(r.finishedAt),
+    steps: r.steps.map((s) => ({
+      step: s.step,
+      started_at: iso(s.startedAt),
+      finished_at: iso(s.finishedAt),
+      duration_ms: s.finishedAt === undefined ? undefined : s.finishedAt - s.startedAt,
+      ...(s.error ? { error: s.error } : {}),
+    })),
+    repo_url: r.repoUrl,
+    commit_sha: r.commitSha,
+    pages_url: r.pagesUrl,
+    model: r.model,
+    callback: r.callback,
+    cut_short: r.cutShort,
+    last_error: r.lastError ?? retrying?.lastError,
+  };
+}
+
+function identityFromRequest(
+  deps: AppDeps,
+  req: Request,
+  res: Response,
+): { task: string; workflowId: string; email?: string } | undefined {
+  const task = String(req.params.task);
+  const email = typeof req.query.email === 'string' ? req.query.email : undefined;
+  if (deps.config.multiTenant && !email) {
+    res.status(400).json({
+      status: 'error',
+      error: 'email is required (?email=…) when MULTI_TENANT=true',
+      field: 'email',
+    });
+    return undefined;
+  }
+  return { task, email, workflowId: taskIdentity(task, email ?? '', deps.config.multiTenant).workflowId };
+}
+
+/** GET /api/tasks/:task */
+export async function taskStatus(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const id = identityFromRequest(deps, req, res);
+  if (!id) return;
+  try {
+    const [status, live] = await Promise.all([
+      queryStatus(deps.temporal, id.workflowId),
+      runningActivities(deps.temporal, id.workflowId),
+    ]);
+    res.json({
+      task: status.task,
+      workflowId: id.workflowId,
+      statusUrl: statusUrl(deps.config, id.task, id.email),
+      uiUrl: uiUrl(deps.config, id.workflowId),
+      running: live.running,
+      rounds: status.rounds.map((r) => presentRound(r, live.activities)),
+    });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      res.status(404).json({ status: 'error', error: `No task ${id.task} is known`, field: 'task' });
+      return;
+    }
+    deps.logger.error({ err, task: id.task }, 'status query failed');
+    res.status(503).json({ status: 'error', error: 'The workflow service is unavailable; try again later.' });
+  }
+}
+
+const listableStates = [
+  'queued',
+  'generating',
+  'publishing',
+  'waiting_for_pages',
+  'checking',
+  'notifying',
+  'done',
+  'failed',
+];
+
+/** GET /api/tasks?state=failed&email=…&limit=50: recent tasks through Temporal visibility. */
+export async function listTasks(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+  const email = typeof req.query.email === 'string' ? req.query.email : undefined;
+  const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+  if (state !== undefined && !listableStates.includes(state)) {
+    res
+      .status(400)
+      .json({ status: 'error', error: `state must be one of ${listableStates.join(', ')}`, field: 'state' });
+    return;
+  }
+  if (email !== undefined && !/^[^'"\\]{1,320}$/.test(email)) {
+    res.status(400).json({ status: 'error', error: 'email is not a valid email address', field: 'email' });
+    return;
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    res
+      .status(400)
+      .json({ status: 'error', error: 'limit must be a whole number from 1 to 200', field: 'limit' });
+    return;
+  }
+  const query = [
+    `WorkflowType = 'taskWorkflow'`,
+    ...(state ? [`TaskState = '${state}'`] : []),
+    ...(email ? [`TaskEmail = '${email}'`] : []),
+  ].join(' AND ');
+  try {
+    const tasks = await withTemporalDeadline(deps.temporal, async () => {
+      const found = [];
+      for await (const wf of deps.temporal.workflow.list({ query, pageSize: limit })) {
+        const task = wf.typedSearchAttributes.get(searchAttributes.taskId);
+        const taskEmail = wf.typedSearchAttributes.get(searchAttributes.taskEmail);
+        found.push({
+          task,
+          email: taskEmail,
+          round: wf.typedSearchAttributes.get(searchAttributes.taskRound),
+          state: wf.typedSearchAttributes.get(searchAttributes.taskState),
+          workflowId: wf.workflowId,
+          running: wf.status.name === 'RUNNING',
+          started_at: wf.startTime.toISOString(),
+          statusUrl: task ? statusUrl(deps.config, task, taskEmail) : undefined,
+        });
+        if (found.length >= limit) break;
+      }
+      return found;
+    });
+    res.json({ tasks });
+  } catch (err) {
+    deps.logger.error({ err }, 'listing tasks failed');
+    res.status(503).json({ status: 'error', error: 'The workflow service is unavailable; try again later.' });
+  }
+}
