@@ -103,6 +103,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async publishRound(input: PublishRoundInput): Promise<{ commitSha: string; created: boolean }> {
+      Context.current().heartbeat({ stage: 'loading files' });
       const [generated, attachments] = await Promise.all([
         loadFiles(deps.blobs, input.files),
         loadFiles(
@@ -116,6 +117,7 @@ export function createActivities(deps: ActivityDeps) {
         year: now().getUTCFullYear(),
         holder: deps.forge.ownerName,
       });
+      Context.current().heartbeat({ stage: 'committing', files: files.length });
       return deps.forge.publish(input.repo, {
         title: `Round ${input.round}: publish the generated app`,
         idempotencyKey: input.nonce,

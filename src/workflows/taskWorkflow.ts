@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { RepoRef } from '../forge/forge';
 import {
@@ -25,10 +26,24 @@ import {
   type TaskWorkflowInput,
 } from '../shared';
 
+const forgeRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 8,
+};
+
 /** Quick calls to the forge: short timeouts, a handful of retries, permanent errors stop at once. */
-const { ensureRepo, ensurePages, publishRound, currentCommit } = proxyActivities<Activities>({
+const { ensureRepo, ensurePages, currentCommit } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+  retry: forgeRetry,
+});
+
+/** Publishing heartbeats, so a publish lost with its worker is retried in seconds, not minutes. */
+const { publishRound } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: forgeRetry,
 });
 
 /** The model may stream for minutes; heartbeats (progress) tell a slow model from a dead worker. */
@@ -40,7 +55,7 @@ const { generateApp } = proxyActivities<Activities>({
 
 const { waitForPages } = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
 });
 
