@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
 import { appAnswer, startFakeLlm, type FakeLlm } from '../fakes/llmServer';
 import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../helpers/processes';
@@ -14,6 +16,7 @@ import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../help
  */
 const secret = 'e2e-shared-secret-5f1c';
 const apiKey = 'sk-e2e-test-key-0123456789abcdef';
+const githubToken = 'ghp_e2eTokenThatMustNeverBeLogged0123456';
 const indexHtml =
   '<!doctype html><html><head><title>Orders Overview</title></head><body><p id="marker">scripted app 7d1</p></body></html>\n';
 const csv = 'id,amount\n1,12.50\n2,7.25\n';
@@ -79,6 +82,8 @@ beforeAll(async () => {
     API_SECRETS: `other-secret,${secret}`,
     OPENAI_BASE_URL: `${llm.url}/v1`,
     OPENAI_API_KEY: apiKey,
+    GITHUB_TOKEN: githubToken,
+    FORGE: 'local',
     LLM_MODELS: 'fake-model',
     MAX_BODY_BYTES: '2mb',
   });
@@ -253,11 +258,21 @@ describe('bad input gets a clear 4xx and never a stack trace', () => {
   });
 });
 
-test('neither the request secret nor the API key reaches the logs', () => {
+test('neither the request secret nor GITHUB_TOKEN nor OPENAI_API_KEY reaches the logs or the workflow history', async () => {
   const output = service.output();
   expect(output).toContain('round accepted');
-  expect(output).not.toContain(secret);
-  expect(output).not.toContain(apiKey);
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle('task-orders-e2e-1').fetchHistory();
+    const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect(encoded.includes('nonce-e2e-1')).toBe(true);
+    for (const value of [secret, apiKey, githubToken]) {
+      expect(output).not.toContain(value);
+      expect(encoded.includes(value)).toBe(false);
+    }
+  } finally {
+    await connection.close();
+  }
 });
 
 test('SIGTERM stops the API, the worker and the embedded Temporal server cleanly', async () => {

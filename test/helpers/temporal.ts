@@ -3,7 +3,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { searchAttributes } from '../../src/shared';
 
 /** A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes. */
-export function startTemporal(): Promise<TestWorkflowEnvironment> {
+/** `extraArgs` go to `temporal server start-dev`, e.g. dynamic config that shrinks limits for a test. */
+export function startTemporal(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const cli = process.env.TEMPORAL_CLI_PATH;
   if (!cli)
@@ -15,6 +16,7 @@ export function startTemporal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: cli },
       searchAttributes: Object.values(searchAttributes),
       ip: '127.0.0.1',
+      extraArgs,
     },
   });
 }
