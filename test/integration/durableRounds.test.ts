@@ -226,8 +226,20 @@ test('an evaluator that answers 503 for its first 20 s still gets the callback, 
     return Date.now() - firstAt < 20_000 ? 503 : 200;
   });
   await stack.post(request(task));
+  // While the evaluator is down, the status says what is being retried, and why.
+  while (world.callbacksFor(task).length < 3) await new Promise((r) => setTimeout(r, 50));
+  const during = (await (await fetch(`${stack.api}/api/tasks/${task}`)).json()) as {
+    rounds: Record<string, unknown>[];
+  };
+  expect(during.rounds[0]).toMatchObject({
+    state: 'notifying',
+    step: 'notify',
+    last_error: expect.stringMatching(/HTTP 503/),
+  });
+  expect(during.rounds[0]!.attempt).toBeGreaterThanOrEqual(3);
   const round = await stack.finishedRound(task, 1, 60_000);
   expect(round.state).toBe('done');
+  expect(round.last_error).toBeUndefined();
   const times = world.callbacksFor(task).map((c) => c.receivedAt);
   expect(world.callbacksFor(task).at(-1)!.answeredWith).toBe(200);
   expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(20_000);
