@@ -79,3 +79,43 @@ test('without TEMPORAL_ADDRESS the worker refuses to start and says why', async 
   expect(await lone.exited).toBe(1);
   expect(lone.output()).toContain('TEMPORAL_ADDRESS is required');
 });
+
+test('npm start with TEMPORAL_ADDRESS set runs only the worker and the API, on that Temporal', async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = startEntryPoint('main.ts', {
+    PORT: String(port),
+    PUBLIC_BASE_URL: url,
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: 'split-main',
+    OPENAI_BASE_URL: `${llm.url}/v1`,
+    LLM_MODELS: 'fake-model',
+  });
+  try {
+    await waitFor(async () => ((await fetch(`${url}/health`)).ok ? true : undefined), 60_000, 'the service');
+    const res = await fetch(`${url}/api/tasks`, {
+      method: 'POST',
+      body: JSON.stringify({
+        email: 'e@example.com',
+        secret: 'any',
+        task: 'main-on-external-temporal',
+        round: 1,
+        nonce: 'm-1',
+        brief: 'A page',
+        evaluation_url: `${evaluator.url}/cb`,
+      }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor(
+      async () =>
+        evaluator.callbacks.some((c) => c.body.task === 'main-on-external-temporal') ? true : undefined,
+      60_000,
+      'the callback',
+    );
+    expect(service.output()).not.toContain('starting the embedded Temporal dev server');
+    expect(await service.stop()).toBe(0);
+  } finally {
+    await service.stop();
+  }
+});
