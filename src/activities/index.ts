@@ -115,7 +115,7 @@ export function createActivities(deps: ActivityDeps) {
         attachments,
         generated,
         year: now().getUTCFullYear(),
-        holder: deps.forge.ownerName,
+        holder: input.repo.owner,
       });
       Context.current().heartbeat({ stage: 'committing', files: files.length });
       return deps.forge.publish(input.repo, {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config';
 import type { Forge } from './forge';
+import { GitHubForge } from './githubForge';
 import { LocalForge } from './localForge';
 
 export function localForgeRoot(config: Config): string {
@@ -18,7 +19,9 @@ export function createLocalForge(config: Config): LocalForge {
 /** The forge the configuration asks for. */
 export function createForge(config: Config): Forge {
   if (config.forge === 'local') return createLocalForge(config);
-  throw new Error(
-    'FORGE=github is not available in this version yet; unset GITHUB_TOKEN or set FORGE=local to publish with LocalForge',
-  );
+  return new GitHubForge({
+    token: config.github.token!,
+    apiUrl: config.github.apiUrl,
+    owner: config.github.owner,
+  });
 }

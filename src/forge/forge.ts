@@ -37,8 +37,6 @@ export interface WaitOptions {
 
 export interface Forge {
   readonly kind: 'github' | 'local';
-  /** Who holds the copyright in the LICENSE. */
-  readonly ownerName: string;
   /** Creates the repo (with an initial commit) or reuses the existing one. */
   ensureRepo(req: { name: string; description: string; mustExist: boolean }): Promise<RepoRef>;
   /** The commit `main` points at, or undefined for a repo without commits. */

@@ -36,11 +36,9 @@ const publishAttempts = 5;
  */
 export class LocalForge implements Forge {
   readonly kind = 'local' as const;
-  readonly ownerName: string;
   private readonly now: () => Date;
 
   constructor(private readonly opts: LocalForgeOptions) {
-    this.ownerName = opts.owner;
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -71,7 +69,7 @@ export class LocalForge implements Forge {
       name: req.name,
       description: req.description,
       year: this.now().getUTCFullYear(),
-      holder: this.ownerName,
+      holder: this.opts.owner,
     });
     const sha = await this.writeCommit(scratch, undefined, `Create ${req.name}\n`, files);
     await runGit(['update-ref', mainRef, sha, ''], { gitDir: scratch });
