@@ -265,6 +265,13 @@ export class GitHubForge implements Forge {
   private async findRepo(owner: string, name: string): Promise<RepoRef | undefined> {
     try {
       const found = await this.octokit.repos.get({ owner, repo: name });
+      // GitHub redirects renamed and transferred repos: then the name is not ours to reuse.
+      if (found.data.full_name.toLowerCase() !== `${owner}/${name}`.toLowerCase()) {
+        throw permanentFailure(
+          `The name ${owner}/${name} now leads to ${found.data.full_name} (renamed or transferred); use another task id or free the name`,
+          'RepoNameTaken',
+        );
+      }
       if (found.data.archived)
         throw permanentFailure(
           `Repository ${owner}/${name} is archived; unarchive it or use another task id`,

@@ -47,6 +47,8 @@ export interface FakeGitHub extends LocalServer {
   timing: { queueMs: number; buildMs: number; firstBuildMs: number };
   parentOf(sha: string): string | undefined;
   failNextBuild(message: string): void;
+  /** Makes `from` (owner/name) lead to the existing repo `to`, as a rename or transfer does. */
+  redirect(from: string, to: string): void;
   commitMessages(owner: string, name: string): string[];
 }
 
@@ -60,6 +62,7 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
   const login = opts.login ?? 'student';
   const objects = new Map<string, Obj>();
   const repos = new Map<string, Repo>();
+  const redirects = new Map<string, string>();
   const calls = new Map<string, number>();
   const faults = new Map<string, Fault>();
   const timing = { queueMs: 0, buildMs: 50, firstBuildMs: 50 };
@@ -154,7 +157,12 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
   ];
 
   route('GET', '/user', () => [200, { login, id: 1, type: 'User' }]);
-  route('GET', '/repos/{owner}/{repo}', ({ repo }) => (repo ? [200, repoJson(repo)] : notFound()));
+  // A renamed or transferred repo answers under its old name with its new identity, as after GitHub's redirect.
+  route('GET', '/repos/{owner}/{repo}', ({ repo, params }) => {
+    const moved = redirects.get(`${params[0]}/${params[1]}`);
+    if (moved) return [200, repoJson(repos.get(moved)!)];
+    return repo ? [200, repoJson(repo)] : notFound();
+  });
   const createRepo = (owner: string, body: Record<string, unknown>): [number, unknown] => {
     const name = String(body.name);
     if (repos.has(`${owner}/${name}`)) {
@@ -360,6 +368,7 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
     timing,
     inject: (key, fault) => faults.set(key, { times: 1, ...fault }),
     failNextBuild: (message) => (nextBuildError = message),
+    redirect: (from, to) => redirects.set(from, to),
     parentOf: (sha) => {
       const c = objects.get(sha);
       return c?.type === 'commit' ? c.parents[0] : undefined;

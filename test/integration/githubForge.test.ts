@@ -212,3 +212,15 @@ test('the GitHub calls of a publish do not grow with the number of text files', 
   console.log(`GitHub API calls per publish: 3 files → ${three}, 30 files → ${thirty}`);
   expect(thirty).toBe(three);
 });
+
+test('a name that now leads to someone else’s repo (renamed or transferred) is not reused', async () => {
+  const other = new GitHubForge({ token: gh.token, apiUrl: gh.url, owner: 'someone-else' });
+  await other.ensureRepo({ name: 'their-app', description: 'd', mustExist: false });
+  gh.redirect(`${gh.login}/gh-taken`, 'someone-else/their-app');
+  await expect(
+    forge.ensureRepo({ name: 'gh-taken', description: 'd', mustExist: false }),
+  ).rejects.toMatchObject({
+    nonRetryable: true,
+    message: expect.stringMatching(/now leads to someone-else\/their-app/),
+  });
+});
