@@ -119,16 +119,21 @@ test('a worker SIGKILLed during publish and again while waiting for Pages: one r
   }));
   const first = await startWorker();
   expect(await post(task)).toBe(200);
+  // With the API (which serves Pages) gone, no worker can get past waiting for Pages.
+  await waitFor(
+    async () => (world.llmRequestsFor(task).length > 0 ? true : undefined),
+    30_000,
+    'generation to start',
+  );
+  const initial = mainOf(task);
+  await api!.stop();
+  api = undefined;
 
   // The moment the round's commit lands on main, the worker dies: commit made, activity not reported.
-  const initial = await waitFor(async () => mainOf(task), 30_000, 'the repo');
-  await waitFor(async () => (mainOf(task) !== initial ? true : undefined), 30_000, 'the round commit');
+  while (mainOf(task) === initial) await new Promise((r) => setTimeout(r, 20));
   first.child.kill('SIGKILL');
   const roundCommit = mainOf(task)!;
 
-  // Without the API, Pages cannot answer, so the next worker gets stuck waiting for it — and dies too.
-  await api!.stop();
-  api = undefined;
   const second = await startWorker();
   await waitFor(
     async () => ((await pendingActivities(`task-${task}`)).includes('waitForPages') ? true : undefined),
@@ -164,6 +169,7 @@ test('Temporal restarted mid-round (same database): the round completes', async 
     content: JSON.stringify({ files: [{ path: 'index.html', content: '<p>restarted</p>' }] }),
     delayMs: 3000,
   }));
+  api ??= await startApi();
   if (workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)) await startWorker();
   expect(await post(task)).toBe(200);
   await waitFor(
