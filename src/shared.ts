@@ -64,8 +64,18 @@ export interface CarriedState {
   seenNonces: string[];
 }
 
-export type RoundState =
-  'queued' | 'generating' | 'publishing' | 'waiting_for_pages' | 'checking' | 'notifying' | 'done' | 'failed';
+export const roundStates = [
+  'queued',
+  'generating',
+  'publishing',
+  'waiting_for_pages',
+  'checking',
+  'notifying',
+  'done',
+  'failed',
+] as const;
+
+export type RoundState = (typeof roundStates)[number];
 
 export interface StepTiming {
   step: string;

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { BlobStore } from '../blobs/blobStore';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import { sendError } from './errorAnswer';
 import { submitTask } from './tasks';
 import { listTasks, taskStatus } from './taskStatus';
 
@@ -46,9 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   if (deps.forgeRoutes) app.use(deps.forgeRoutes);
 
-  app.use((req, res) => {
-    res.status(404).json({ status: 'error', error: `No route for ${req.method} ${req.path}` });
-  });
+  app.use((req, res) => sendError(res, 404, `No route for ${req.method} ${req.path}`));
   app.use(errorHandler(deps.logger));
   return app;
 }
@@ -63,9 +62,7 @@ interface BodyParserError {
 /** Turns every error into a JSON answer with a reason; stack traces only reach the log. */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: BodyParserError & Error, req, res, _next) => {
-    const answer = (status: number, error: string) => {
-      if (!res.headersSent) res.status(status).json({ status: 'error', error });
-    };
+    const answer = (status: number, error: string) => sendError(res, status, error);
     switch (err.type) {
       case 'entity.too.large':
         return answer(

@@ -1,7 +1,15 @@
 import type { Request, Response } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { searchAttributes, statusQuery, taskIdentity, type RoundStatus, type TaskStatus } from '../shared';
+import {
+  roundStates,
+  searchAttributes,
+  statusQuery,
+  taskIdentity,
+  type RoundStatus,
+  type TaskStatus,
+} from '../shared';
+import { sendError } from './errorAnswer';
 import type { AppDeps } from './app';
 
 /**
@@ -11,6 +19,7 @@ import type { AppDeps } from './app';
  */
 
 const temporalCallDeadlineMs = 5_000;
+const unavailable = 'The workflow service is unavailable; try again later.';
 
 export function withTemporalDeadline<T>(
   client: Client,
@@ -106,11 +115,7 @@ function identityFromRequest(
   const task = String(req.params.task);
   const email = typeof req.query.email === 'string' ? req.query.email : undefined;
   if (deps.config.multiTenant && !email) {
-    res.status(400).json({
-      status: 'error',
-      error: 'email is required (?email=…) when MULTI_TENANT=true',
-      field: 'email',
-    });
+    sendError(res, 400, 'email is required (?email=…) when MULTI_TENANT=true', 'email');
     return undefined;
   }
   return { task, email, workflowId: taskIdentity(task, email ?? '', deps.config.multiTenant).workflowId };
@@ -135,45 +140,26 @@ export async function taskStatus(deps: AppDeps, req: Request, res: Response): Pr
     });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      res.status(404).json({ status: 'error', error: `No task ${id.task} is known`, field: 'task' });
-      return;
+      return sendError(res, 404, `No task ${id.task} is known`, 'task');
     }
     deps.logger.error({ err, task: id.task }, 'status query failed');
-    res.status(503).json({ status: 'error', error: 'The workflow service is unavailable; try again later.' });
+    sendError(res, 503, unavailable);
   }
 }
-
-const listableStates = [
-  'queued',
-  'generating',
-  'publishing',
-  'waiting_for_pages',
-  'checking',
-  'notifying',
-  'done',
-  'failed',
-];
 
 /** GET /api/tasks?state=failed&email=…&limit=50: recent tasks through Temporal visibility. */
 export async function listTasks(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const state = typeof req.query.state === 'string' ? req.query.state : undefined;
   const email = typeof req.query.email === 'string' ? req.query.email : undefined;
   const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-  if (state !== undefined && !listableStates.includes(state)) {
-    res
-      .status(400)
-      .json({ status: 'error', error: `state must be one of ${listableStates.join(', ')}`, field: 'state' });
-    return;
+  if (state !== undefined && !(roundStates as readonly string[]).includes(state)) {
+    return sendError(res, 400, `state must be one of ${roundStates.join(', ')}`, 'state');
   }
   if (email !== undefined && !/^[^'"\\]{1,320}$/.test(email)) {
-    res.status(400).json({ status: 'error', error: 'email is not a valid email address', field: 'email' });
-    return;
+    return sendError(res, 400, 'email is not a valid email address', 'email');
   }
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-    res
-      .status(400)
-      .json({ status: 'error', error: 'limit must be a whole number from 1 to 200', field: 'limit' });
-    return;
+    return sendError(res, 400, 'limit must be a whole number from 1 to 200', 'limit');
   }
   const query = [
     `WorkflowType = 'taskWorkflow'`,
@@ -203,6 +189,6 @@ export async function listTasks(deps: AppDeps, req: Request, res: Response): Pro
     res.json({ tasks });
   } catch (err) {
     deps.logger.error({ err }, 'listing tasks failed');
-    res.status(503).json({ status: 'error', error: 'The workflow service is unavailable; try again later.' });
+    sendError(res, 503, unavailable);
   }
 }

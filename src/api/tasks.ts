@@ -11,13 +11,10 @@ import {
   type TaskWorkflowInput,
 } from '../shared';
 import type { AppDeps } from './app';
+import { sendError } from './errorAnswer';
 import { checkSecret } from './secretCheck';
 import { parseTaskRequest } from './taskRequest';
 import { queryStatus, statusUrl, uiUrl, withTemporalDeadline } from './taskStatus';
-
-function fail(res: Response, status: number, error: string, field?: string, more?: object): void {
-  res.status(status).json({ status: 'error', error, ...(field ? { field } : {}), ...more });
-}
 
 /**
  * POST /api/tasks: authenticate, validate, store the large parts in the blob store, then hand the
@@ -26,17 +23,17 @@ function fail(res: Response, status: number, error: string, field?: string, more
 export async function submitTask(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return fail(res, 400, 'The request body must be a JSON object', 'body');
+    return sendError(res, 400, 'The request body must be a JSON object', 'body');
   }
   const verdict = checkSecret((body as Record<string, unknown>).secret, deps.config.apiSecrets);
-  if (verdict === 'missing') return fail(res, 401, 'secret is required', 'secret');
-  if (verdict === 'not_a_string') return fail(res, 400, 'secret must be a string', 'secret');
-  if (verdict === 'wrong') return fail(res, 403, 'secret does not match', 'secret');
+  if (verdict === 'missing') return sendError(res, 401, 'secret is required', 'secret');
+  if (verdict === 'not_a_string') return sendError(res, 400, 'secret must be a string', 'secret');
+  if (verdict === 'wrong') return sendError(res, 403, 'secret does not match', 'secret');
 
   const parsed = parseTaskRequest(body);
   if (!parsed.ok) {
     const first = parsed.problems[0]!;
-    return fail(res, 400, `${first.field} ${first.message}`, first.field, { problems: parsed.problems });
+    return sendError(res, 400, `${first.field} ${first.message}`, first.field, { problems: parsed.problems });
   }
   const r = parsed.request;
   const receivedAt = Date.now();
@@ -97,7 +94,7 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     );
   } catch (err) {
     deps.logger.error({ err, task: r.task }, 'could not hand the round to Temporal');
-    return fail(
+    return sendError(
       res,
       503,
       'The workflow service is unavailable; the request was not accepted. Send it again later.',

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { permanentFailure, retryableFailure } from '../failures';
+import { pollUntilLive, siteAnswer } from './pagesWait';
 import {
   commitMessage,
   hasIdempotencyKey,
@@ -223,18 +224,13 @@ export class GitHubForge implements Forge {
     options: WaitOptions = {},
   ): Promise<{ pagesUrl: string }> {
     const pagesUrl = (await this.pagesSite(repo)) ?? (await this.ensurePages(repo)).pagesUrl;
-    const giveUpAt = Date.now() + (options.timeoutMs ?? 120_000);
-    let interval = options.pollIntervalMs ?? 1000;
-    for (let attempt = 1; ; attempt++) {
-      const state = await this.pagesState(repo, commitSha, pagesUrl);
-      options.onPoll?.({ attempt, state });
-      if (state === 'live') return { pagesUrl };
-      if (options.signal?.aborted || Date.now() >= giveUpAt) {
-        throw retryableFailure(`Pages for ${commitSha.slice(0, 7)} is not live yet (${state})`);
-      }
-      await new Promise((r) => setTimeout(r, interval));
-      interval = Math.min(interval * 1.5, 5000);
-    }
+    await pollUntilLive(
+      () => this.pagesState(repo, commitSha, pagesUrl),
+      options,
+      { intervalMs: 1000, timeoutMs: 120_000 },
+      (last) => `Pages for ${commitSha.slice(0, 7)} is not live yet (${last})`,
+    );
+    return { pagesUrl };
   }
 
   /** `live`, or what is still missing: the build of this commit, or a 200 from the site. */
@@ -255,11 +251,8 @@ export class GitHubForge implements Forge {
       );
     }
     if (build.data.status !== 'built') return `build ${build.data.status}`;
-    const live = await fetch(`${pagesUrl}?_=${Date.now()}`, { signal: AbortSignal.timeout(10_000) }).then(
-      (r) => r.status,
-      () => 0,
-    );
-    return live === 200 ? 'live' : `built, site answered ${live || 'nothing'}`;
+    const live = await siteAnswer(pagesUrl);
+    return live === 'HTTP 200' ? 'live' : `built, site answered ${live}`;
   }
 
   private async findRepo(owner: string, name: string): Promise<RepoRef | undefined> {

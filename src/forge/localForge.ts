@@ -13,6 +13,7 @@ import {
   type WaitOptions,
 } from './forge';
 import { gitSucceeds, runGit } from './git';
+import { pollUntilLive, siteAnswer } from './pagesWait';
 import { initialRepoFiles } from './roundFiles';
 
 export interface LocalForgeOptions {
@@ -158,21 +159,17 @@ export class LocalForge implements Forge {
       );
     }
     const pagesUrl = this.pagesUrl(repo);
-    const interval = options.pollIntervalMs ?? 500;
-    const giveUpAt = Date.now() + (options.timeoutMs ?? 60_000);
     // The site is served by the API process, which may be elsewhere: confirm it answers.
-    for (let attempt = 1; ; attempt++) {
-      const state = await fetch(`${pagesUrl}?_=${Date.now()}`, { signal: AbortSignal.timeout(10_000) }).then(
-        (r) => `HTTP ${r.status}`,
-        (e: Error) => e.message,
-      );
-      options.onPoll?.({ attempt, state });
-      if (state === 'HTTP 200') return { pagesUrl };
-      if (options.signal?.aborted || Date.now() >= giveUpAt) {
-        throw retryableFailure(`Pages at ${pagesUrl} did not answer 200 (last: ${state})`);
-      }
-      await new Promise((r) => setTimeout(r, Math.min(interval * attempt, 5000)));
-    }
+    await pollUntilLive(
+      async () => {
+        const answer = await siteAnswer(pagesUrl);
+        return answer === 'HTTP 200' ? 'live' : answer;
+      },
+      options,
+      { intervalMs: 500, timeoutMs: 60_000 },
+      (last) => `Pages at ${pagesUrl} did not answer 200 (last: ${last})`,
+    );
+    return { pagesUrl };
   }
 
   async hasRepo(owner: string, name: string): Promise<boolean> {

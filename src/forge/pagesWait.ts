@@ -1,0 +1,32 @@
+import { retryableFailure } from '../failures';
+import type { WaitOptions } from './forge';
+
+/** What a cache-busted GET of the site answers: its HTTP status, or why there was none. */
+export async function siteAnswer(pagesUrl: string): Promise<string> {
+  return fetch(`${pagesUrl}?_=${Date.now()}`, { signal: AbortSignal.timeout(10_000) }).then(
+    (r) => `HTTP ${r.status}`,
+    (e: Error) => e.message,
+  );
+}
+
+/**
+ * Polls `probe` until it says `live`, reporting every poll (so the activity heartbeats) and backing
+ * off ×1.5 up to 5 s. Past the timeout, or once cancelled, it gives up retryably with `describe(state)`.
+ */
+export async function pollUntilLive(
+  probe: () => Promise<string>,
+  options: WaitOptions,
+  defaults: { intervalMs: number; timeoutMs: number },
+  describe: (lastState: string) => string,
+): Promise<void> {
+  const giveUpAt = Date.now() + (options.timeoutMs ?? defaults.timeoutMs);
+  let interval = options.pollIntervalMs ?? defaults.intervalMs;
+  for (let attempt = 1; ; attempt++) {
+    const state = await probe();
+    options.onPoll?.({ attempt, state });
+    if (state === 'live') return;
+    if (options.signal?.aborted || Date.now() >= giveUpAt) throw retryableFailure(describe(state));
+    await new Promise((r) => setTimeout(r, interval));
+    interval = Math.min(interval * 1.5, 5000);
+  }
+}
