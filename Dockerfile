@@ -9,8 +9,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # git: LocalForge keeps repos with git and serves clones through git http-backend.
+# chromium: the worker's self-check loads each published page (CHROMIUM_PATH=/usr/bin/chromium).
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git ca-certificates chromium fonts-liberation \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production DATA_DIR=/data

@@ -89,7 +89,7 @@ export const settings: readonly Setting[] = [
     name: 'OPENAI_API_KEY',
     default: '(unset)',
     description:
-      'API key for the OpenAI-compatible provider. Unset and no `OPENAI_BASE_URL`: generation fails with a clear error.',
+      'API key for the OpenAI-compatible provider. With neither it nor `OPENAI_BASE_URL` set, `LLM_MODELS` defaults to `offline`.',
   },
   {
     name: 'OPENAI_BASE_URL',
@@ -98,8 +98,32 @@ export const settings: readonly Setting[] = [
   },
   {
     name: 'LLM_MODELS',
-    default: 'gpt-4.1-mini',
-    description: 'Comma-separated models, tried in this order.',
+    default: '`gpt-4.1-mini`; `offline` when no provider is set',
+    description:
+      'Comma-separated models, tried in this order. `offline` is the built-in generator that needs no model: an honest scaffold page from the brief and attachments (it cannot repair or judge). It is the default only when neither `OPENAI_API_KEY` nor `OPENAI_BASE_URL` is set, with a warning at start-up.',
+  },
+  {
+    name: 'SELF_CHECK',
+    default: 'true',
+    description:
+      "Load each published page in Chromium and run the task's checks before calling back (and repair what fails).",
+  },
+  {
+    name: 'CHROMIUM_PATH',
+    default: '/usr/bin/chromium',
+    description: 'Chromium binary for the self-check (Debian: `apt-get install chromium`). Never downloaded.',
+  },
+  {
+    name: 'CHECK_TIMEOUT_SECONDS',
+    default: '15',
+    description:
+      'How long the self-check re-polls a JavaScript check that is not yet true after the page loads.',
+  },
+  {
+    name: 'MAX_REPAIRS',
+    default: '2',
+    description:
+      'Repair attempts per round when checks fail (failing checks go back to the model; each fix is a new commit), while the deadline leaves room. `0` turns repairs off.',
   },
   {
     name: 'ROUND_DEADLINE_SECONDS',
@@ -131,6 +155,14 @@ export const settings: readonly Setting[] = [
   },
 ];
 
+/** The `LLM_MODELS` entry that selects the built-in generator that needs no model. */
+export const offlineModel = 'offline';
+
+/** A provider configured means a real model; none at all means the offline generator (announced at start-up). */
+function defaultModels(apiKey: string | undefined, baseUrl: string | undefined): string[] {
+  return apiKey || baseUrl ? ['gpt-4.1-mini'] : [offlineModel];
+}
+
 const optionalText = z
   .string()
   .optional()
@@ -156,6 +188,12 @@ const list = optionalText.transform((v) =>
         .map((s) => s.trim())
         .filter((s) => s !== ''),
 );
+
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
+    .default(fallback)
+    .transform((v) => (v === '' ? fallback === 'true' : v === 'true' || v === '1'));
 
 const duration = (fallback: string) =>
   z
@@ -195,6 +233,19 @@ const envSchema = z
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: optionalText.pipe(httpUrl.optional()),
     LLM_MODELS: list,
+    SELF_CHECK: flag('true'),
+    CHROMIUM_PATH: z.string().trim().min(1).default('/usr/bin/chromium'),
+    CHECK_TIMEOUT_SECONDS: z.coerce
+      .number({ error: 'must be a number of seconds' })
+      .min(0, 'must be 0 or more')
+      .max(300, 'must be at most 300')
+      .default(15),
+    MAX_REPAIRS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(10, 'must be at most 10')
+      .default(2),
     ROUND_DEADLINE_SECONDS: z.coerce
       .number({ error: 'must be a number of seconds' })
       .int('must be a whole number of seconds')
@@ -215,16 +266,20 @@ const envSchema = z
         }
         return bytes;
       }),
-    MULTI_TENANT: z
-      .enum(['true', 'false', '1', '0', ''], { error: 'must be true or false' })
-      .default('false')
-      .transform((v) => v === 'true' || v === '1'),
+    MULTI_TENANT: flag('false'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
     const forge = env.FORGE ?? (env.GITHUB_TOKEN ? 'github' : 'local');
     if (forge === 'github' && !env.GITHUB_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'is required when FORGE=github' });
+    }
+    if (env.LLM_MODELS.includes(offlineModel) && env.LLM_MODELS.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LLM_MODELS'],
+        message: `cannot mix "${offlineModel}" with models: the offline generator is never a silent fallback`,
+      });
     }
     if (forge === 'github' && env.API_SECRETS.length === 0) {
       ctx.addIssue({
@@ -255,6 +310,12 @@ export interface Config {
   forge: ForgeKind;
   github: { token: string | undefined; owner: string | undefined; apiUrl: string };
   llm: { apiKey: string | undefined; baseUrl: string | undefined; models: string[] };
+  selfCheck: {
+    enabled: boolean;
+    chromiumPath: string;
+    checkTimeoutMs: number;
+    maxRepairs: number;
+  };
   roundDeadlineMs: number;
   idleTimeoutMs: number;
   maxBodyBytes: number;
@@ -302,7 +363,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     llm: {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL,
-      models: e.LLM_MODELS.length ? e.LLM_MODELS : ['gpt-4.1-mini'],
+      models: e.LLM_MODELS.length ? e.LLM_MODELS : defaultModels(e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
+    },
+    selfCheck: {
+      enabled: e.SELF_CHECK,
+      chromiumPath: e.CHROMIUM_PATH,
+      checkTimeoutMs: e.CHECK_TIMEOUT_SECONDS * 1000,
+      maxRepairs: e.MAX_REPAIRS,
     },
     roundDeadlineMs: e.ROUND_DEADLINE_SECONDS * 1000,
     idleTimeoutMs: e.IDLE_TIMEOUT,

@@ -44,6 +44,42 @@ export interface RoundRequest {
   attachments: AttachmentRef[];
   /** The first line of the brief, for people reading the Temporal UI. */
   briefPreview: string;
+  /** How hard this round checks its own work (from the API's configuration when it was received). */
+  quality?: QualityPolicy;
+}
+
+export interface QualityPolicy {
+  /** Load the published page in Chromium and run the checks before calling back. */
+  selfCheck: boolean;
+  /** Repair attempts when checks fail, while the deadline leaves room. */
+  maxRepairs: number;
+}
+
+export type CheckOutcome = 'pass' | 'fail' | 'error' | 'not_run';
+
+/** One check's result in one attempt, small enough for workflow history. */
+export interface CheckSummary {
+  check: string;
+  /** `js`: evaluated in the page; `text`: a sentence, judged by the model when one is configured. */
+  kind: 'js' | 'text';
+  outcome: CheckOutcome;
+  detail?: string;
+  /** The round whose checks listed it (earlier rounds' checks are re-run, as evaluators do). */
+  fromRound: number;
+}
+
+/** The self-check of one published commit: the first generation is attempt 0, repairs count up. */
+export interface CheckAttempt {
+  attempt: number;
+  commitSha: string;
+  httpStatus?: number;
+  results: CheckSummary[];
+  passed: number;
+  total: number;
+  consoleErrors: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+  screenshot?: BlobRef;
 }
 
 export interface TaskWorkflowInput {
@@ -98,6 +134,8 @@ export interface RoundStatus {
   round: number;
   nonce: string;
   state: RoundState;
+  /** The round's brief and checks (a claim check): later rounds re-run its checks. */
+  spec?: BlobRef;
   receivedAt: number;
   deadlineAt: number;
   finishedAt?: number;
@@ -107,6 +145,13 @@ export interface RoundStatus {
   pagesUrl?: string;
   model?: string;
   callback?: { status: number; attempts: number };
+  /** Every self-check of this round, in order; the callback reports the one with most checks passing. */
+  checkAttempts?: CheckAttempt[];
+  repairs?: number;
+  /** The attempt the callback reports, when the self-check ran. */
+  bestAttempt?: number;
+  /** Why repairs stopped before every check passed (deadline, limit, generator cannot repair). */
+  repairsStopped?: string;
   /** The step the round's deadline cut short, if any; the callback then reports the best commit there was. */
   cutShort?: string;
   lastError?: string;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
@@ -18,6 +19,7 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     knownSecrets: [config.github.token, config.llm.apiKey, ...config.apiSecrets].filter(
       (s): s is string => !!s,
     ),
+    checks: { chromiumPath: config.selfCheck.chromiumPath, checkTimeoutMs: config.selfCheck.checkTimeoutMs },
   };
 }
 
@@ -27,9 +29,20 @@ export async function createWorker(
   logger: Logger,
 ): Promise<Worker> {
   const deps = buildActivityDeps(config);
-  if (!deps.model.configured) {
+  if (deps.model.offline) {
     logger.warn(
-      'No LLM is configured (OPENAI_API_KEY / OPENAI_BASE_URL): every round will fail at generation',
+      'LLM_MODELS=offline: apps are scaffold pages made without a model (no repairs, no judging). ' +
+        'Set OPENAI_API_KEY (or OPENAI_BASE_URL) to have apps written by a model.',
+    );
+  } else if (!deps.model.configured) {
+    logger.warn(
+      'No LLM provider is configured (OPENAI_API_KEY / OPENAI_BASE_URL) for LLM_MODELS: every round will fail at generation',
+    );
+  }
+  if (config.selfCheck.enabled && !existsSync(config.selfCheck.chromiumPath)) {
+    logger.warn(
+      { chromiumPath: config.selfCheck.chromiumPath },
+      'Chromium was not found at CHROMIUM_PATH: self-checks will fail until it is installed (apt-get install chromium), or set SELF_CHECK=false',
     );
   }
   return Worker.create({

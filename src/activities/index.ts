@@ -3,9 +3,22 @@ import { getJson, type BlobStore } from '../blobs/blobStore';
 import { deliverCallback } from '../callback/notifyEvaluator';
 import type { Forge, RepoFile, RepoRef } from '../forge/forge';
 import { roundFiles } from '../forge/roundFiles';
+import { runChecks, type CheckRunOptions } from '../checks/runChecks';
+import { judgeTextChecks } from '../checks/judgeChecks';
 import type { ModelClient } from '../llm/modelClient';
-import { buildMessages } from '../llm/prompt';
-import type { AttachmentRef, CallbackPayload, FileRef, RoundSpec } from '../shared';
+import type { GeneratedApp } from '../llm/modelOutput';
+import { offlineApp } from '../llm/offlineApp';
+import { buildMessages, buildRepairMessages, type ChatMessage, type PromptInput } from '../llm/prompt';
+import { withReadme } from '../llm/readmeFallback';
+import type {
+  AttachmentRef,
+  BlobRef,
+  CallbackPayload,
+  CheckAttempt,
+  CheckSummary,
+  FileRef,
+  RoundSpec,
+} from '../shared';
 
 /** Everything the activities need, built once by the worker (or by a test) and injected. */
 export interface ActivityDeps {
@@ -17,20 +30,49 @@ export interface ActivityDeps {
   now?: () => Date;
   /** How often waits poll; small in tests. */
   pagesPollIntervalMs?: number;
+  /** The self-check's browser; `serveLocally` lets tests answer CDN requests from local copies. */
+  checks: Pick<CheckRunOptions, 'chromiumPath' | 'checkTimeoutMs' | 'serveLocally'>;
+}
+
+/** A round's brief and checks by reference, tagged with the round they came from. */
+export interface SpecOfRound {
+  round: number;
+  spec: BlobRef;
 }
 
 export interface GenerateAppInput {
   task: string;
   round: number;
-  spec: { sha256: string; size: number };
+  spec: BlobRef;
+  /** Earlier rounds' specs, whose checks evaluators re-run. */
+  earlierSpecs?: SpecOfRound[];
   attachments: AttachmentRef[];
   repo: RepoRef;
+}
+
+export interface RepairAppInput extends GenerateAppInput {
+  pagesUrl: string;
+  /** The self-check that failed; the repo's head is its commit. */
+  failed: CheckAttempt;
 }
 
 export interface GenerateAppResult {
   files: FileRef[];
   model: string;
   notes: string;
+  /** False for the offline generator, which cannot act on failing checks. */
+  repairable: boolean;
+}
+
+export interface SelfCheckInput {
+  task: string;
+  round: number;
+  attempt: number;
+  repo: RepoRef;
+  commitSha: string;
+  pagesUrl: string;
+  /** This round's spec first, then earlier rounds'. */
+  specs: SpecOfRound[];
 }
 
 export interface PublishRoundInput {
@@ -39,6 +81,25 @@ export interface PublishRoundInput {
   nonce: string;
   files: FileRef[];
   attachments: AttachmentRef[];
+  /** Set for a repair's commit (1, 2, …); each attempt is its own commit. */
+  repair?: number;
+  /** Set when republishing the files of an earlier attempt that passed more checks. */
+  restoreOf?: number;
+}
+
+/** Each publish of a round is its own commit, recognised by its key when a retry finds it done. */
+function publishIdentity(input: PublishRoundInput): { title: string; idempotencyKey: string } {
+  if (input.restoreOf !== undefined)
+    return {
+      title: `Round ${input.round}: restore attempt ${input.restoreOf}, which passed the most checks`,
+      idempotencyKey: `${input.nonce}/restore-${input.restoreOf}`,
+    };
+  if (input.repair)
+    return {
+      title: `Round ${input.round}: repair ${input.repair} (fix failing checks)`,
+      idempotencyKey: `${input.nonce}/repair-${input.repair}`,
+    };
+  return { title: `Round ${input.round}: publish the generated app`, idempotencyKey: input.nonce };
 }
 
 /** Heartbeats at most once a second: enough to prove liveness without flooding the server. */
@@ -59,6 +120,67 @@ async function loadFiles(blobs: BlobStore, refs: { path: string; sha256: string 
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
 
+  /** The brief, the attachments' bytes and (for revisions and repairs) the app as it is on the forge. */
+  async function loadPromptInput(
+    input: GenerateAppInput,
+    opts: { readCurrentFiles?: boolean } = {},
+  ): Promise<PromptInput> {
+    const spec = await getJson<RoundSpec>(deps.blobs, input.spec);
+    const attachments = await Promise.all(
+      input.attachments.map(async (a) => ({ name: a.name, type: a.type, bytes: await deps.blobs.get(a) })),
+    );
+    // Revisions start from the repo as it is, not from workflow memory, so a fresh workflow works too.
+    const currentFiles =
+      input.round > 1 || opts.readCurrentFiles ? await deps.forge.readFiles(input.repo) : [];
+    const repeated = new Set(spec.checks);
+    const earlierChecks = (await roundChecks(input.earlierSpecs ?? [])).filter((c) => !repeated.has(c.check));
+    return { task: input.task, round: input.round, spec, attachments, currentFiles, earlierChecks };
+  }
+
+  /** Each distinct check once, from the first spec that lists it (the current round comes first). */
+  async function roundChecks(specs: SpecOfRound[]): Promise<{ round: number; check: string }[]> {
+    const seen = new Set<string>();
+    const checks: { round: number; check: string }[] = [];
+    for (const s of specs) {
+      for (const check of (await getJson<RoundSpec>(deps.blobs, s.spec)).checks) {
+        if (seen.has(check)) continue;
+        seen.add(check);
+        checks.push({ round: s.round, check });
+      }
+    }
+    return checks;
+  }
+
+  async function writeApp(
+    prompt: PromptInput,
+    messages: ChatMessage[],
+    opts: { repair: boolean },
+  ): Promise<GenerateAppResult> {
+    const heartbeat = throttledHeartbeat();
+    const { app, model } = await deps.model.generate(messages, {
+      onProgress: (p) => heartbeat(p),
+      signal: Context.current().cancellationSignal,
+      knownSecrets: deps.knownSecrets,
+      existingPaths: prompt.currentFiles.map((f) => f.path),
+    });
+    // A repair that leaves README.md out leaves it as it is; a round that does gets one (see withReadme).
+    const currentReadme = prompt.currentFiles.find((f) => f.path === 'README.md')?.content.toString('utf8');
+    const files = opts.repair
+      ? app.files
+      : withReadme({ ...prompt, files: app.files, notes: app.notes, currentReadme });
+    return storeApp({ files, notes: app.notes }, model, true);
+  }
+
+  async function storeApp(app: GeneratedApp, model: string, repairable: boolean): Promise<GenerateAppResult> {
+    const files = await Promise.all(
+      app.files.map(async (f) => ({
+        path: f.path,
+        ...(await deps.blobs.put(Buffer.from(f.content, 'utf8'))),
+      })),
+    );
+    return { files, model, notes: app.notes, repairable };
+  }
+
   return {
     async ensureRepo(input: { task: string; description: string; mustExist: boolean }): Promise<RepoRef> {
       return deps.forge.ensureRepo({
@@ -77,29 +199,82 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async generateApp(input: GenerateAppInput): Promise<GenerateAppResult> {
-      const spec = await getJson<RoundSpec>(deps.blobs, input.spec);
-      const attachments = await Promise.all(
-        input.attachments.map(async (a) => ({ name: a.name, type: a.type, bytes: await deps.blobs.get(a) })),
+      const prompt = await loadPromptInput(input);
+      if (deps.model.offline) {
+        return storeApp(offlineApp(prompt), 'offline', false);
+      }
+      return writeApp(prompt, buildMessages(prompt), { repair: false });
+    },
+
+    async repairApp(input: RepairAppInput): Promise<GenerateAppResult> {
+      const prompt = await loadPromptInput(input, { readCurrentFiles: true });
+      return writeApp(
+        prompt,
+        buildRepairMessages({ ...prompt, pagesUrl: input.pagesUrl, attempt: input.failed }),
+        { repair: true },
       );
-      // Revisions start from the repo as it is, not from workflow memory, so a fresh workflow works too.
-      const currentFiles = input.round > 1 ? await deps.forge.readFiles(input.repo) : [];
-      const heartbeat = throttledHeartbeat();
-      const { app, model } = await deps.model.generate(
-        buildMessages({ task: input.task, round: input.round, spec, attachments, currentFiles }),
-        {
-          onProgress: (p) => heartbeat(p),
-          signal: Context.current().cancellationSignal,
-          knownSecrets: deps.knownSecrets,
-          existingPaths: currentFiles.map((f) => f.path),
-        },
-      );
-      const files = await Promise.all(
-        app.files.map(async (f) => ({
-          path: f.path,
-          ...(await deps.blobs.put(Buffer.from(f.content, 'utf8'))),
-        })),
-      );
-      return { files, model, notes: app.notes };
+    },
+
+    async selfCheck(input: SelfCheckInput): Promise<Omit<CheckAttempt, 'attempt'>> {
+      const checks = await roundChecks(input.specs);
+      if (checks.length === 0) {
+        // Nothing to verify and nothing a repair could aim at: no browser for a round without checks.
+        return {
+          commitSha: input.commitSha,
+          results: [],
+          passed: 0,
+          total: 0,
+          consoleErrors: [],
+          pageErrors: [],
+          failedRequests: [],
+        };
+      }
+      const keepAlive = setInterval(() => Context.current().heartbeat({ stage: 'checking' }), 5_000);
+      try {
+        const report = await runChecks(
+          input.pagesUrl,
+          checks.map((c) => c.check),
+          deps.checks,
+        );
+        const results: CheckSummary[] = report.results.map((r, i) => ({
+          check: clip(r.check, 500),
+          kind: r.kind,
+          outcome: r.outcome,
+          ...(r.detail ? { detail: clip(r.detail, 300) } : {}),
+          fromRound: checks[i]!.round,
+        }));
+        const textChecks = results.filter((r) => r.kind === 'text');
+        if (textChecks.length) {
+          const spec = await getJson<RoundSpec>(deps.blobs, input.specs[0]!.spec);
+          await judgeTextChecks(textChecks, {
+            model: deps.model,
+            evidence: {
+              task: input.task,
+              round: input.round,
+              brief: spec.brief,
+              checks: textChecks.map((c) => c.check),
+              files: await deps.forge.readFiles(input.repo),
+              pageText: report.pageText,
+              screenshot: report.screenshot,
+            },
+            signal: Context.current().cancellationSignal,
+          });
+        }
+        const screenshot = report.screenshot ? await deps.blobs.put(report.screenshot) : undefined;
+        return {
+          commitSha: input.commitSha,
+          ...(report.httpStatus !== undefined ? { httpStatus: report.httpStatus } : {}),
+          results,
+          passed: results.filter((r) => r.outcome === 'pass').length,
+          total: results.length,
+          consoleErrors: firstFew(report.consoleErrors),
+          pageErrors: firstFew(report.pageErrors),
+          failedRequests: firstFew(report.failedRequests),
+          ...(screenshot ? { screenshot } : {}),
+        };
+      } finally {
+        clearInterval(keepAlive);
+      }
     },
 
     async publishRound(input: PublishRoundInput): Promise<{ commitSha: string; created: boolean }> {
@@ -118,11 +293,7 @@ export function createActivities(deps: ActivityDeps) {
         holder: input.repo.owner,
       });
       Context.current().heartbeat({ stage: 'committing', files: files.length });
-      return deps.forge.publish(input.repo, {
-        title: `Round ${input.round}: publish the generated app`,
-        idempotencyKey: input.nonce,
-        files,
-      });
+      return deps.forge.publish(input.repo, { ...publishIdentity(input), files });
     },
 
     async waitForPages(input: { repo: RepoRef; commitSha: string }): Promise<{ pagesUrl: string }> {
@@ -146,3 +317,12 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Page problems kept in history: the first few, each clipped. */
+function firstFew(items: string[]): string[] {
+  return items.slice(0, 10).map((i) => clip(i, 300));
+}

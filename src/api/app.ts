@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { sendError } from './errorAnswer';
 import { submitTask } from './tasks';
-import { listTasks, taskStatus } from './taskStatus';
+import { listTasks, taskScreenshot, taskStatus } from './taskStatus';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +44,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.post(taskSubmissionPaths, jsonBody, (req: Request, res: Response) => submitTask(deps, req, res));
   app.get('/api/tasks', (req: Request, res: Response) => listTasks(deps, req, res));
   app.get('/api/tasks/:task', (req: Request, res: Response) => taskStatus(deps, req, res));
+  app.get('/api/tasks/:task/screenshots/:sha256', (req: Request, res: Response) =>
+    taskScreenshot(deps, req, res),
+  );
 
   if (deps.forgeRoutes) app.use(deps.forgeRoutes);
 

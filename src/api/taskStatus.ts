@@ -6,6 +6,7 @@ import {
   searchAttributes,
   statusQuery,
   taskIdentity,
+  type CheckAttempt,
   type RoundStatus,
   type TaskStatus,
 } from '../shared';
@@ -72,7 +73,34 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 export type PresentedRound = ReturnType<typeof presentRound>;
 
-function presentRound(r: RoundStatus, live: RunningActivity[]) {
+/** Where a self-check screenshot of this task can be fetched. */
+function screenshotUrl(config: Config, task: string, email: string | undefined, sha256: string): string {
+  const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}/screenshots/${sha256}`;
+  return config.multiTenant && email ? `${url}?email=${encodeURIComponent(email)}` : url;
+}
+
+function presentAttempt(a: CheckAttempt, screenshot: (sha256: string) => string) {
+  return {
+    attempt: a.attempt,
+    commit_sha: a.commitSha,
+    http_status: a.httpStatus,
+    passed: a.passed,
+    total: a.total,
+    checks: a.results.map((c) => ({
+      check: c.check,
+      kind: c.kind,
+      outcome: c.outcome,
+      ...(c.detail ? { detail: c.detail } : {}),
+      from_round: c.fromRound,
+    })),
+    console_errors: a.consoleErrors,
+    page_errors: a.pageErrors,
+    failed_requests: a.failedRequests,
+    screenshot_url: a.screenshot ? screenshot(a.screenshot.sha256) : undefined,
+  };
+}
+
+function presentRound(r: RoundStatus, live: RunningActivity[], screenshot: (sha256: string) => string) {
   const inProgress = r.state !== 'queued' && r.state !== 'done' && r.state !== 'failed';
   const current = inProgress ? live : [];
   const retrying = current.find((a) => a.lastError);
@@ -103,6 +131,10 @@ function presentRound(r: RoundStatus, live: RunningActivity[]) {
     model: r.model,
     callback: r.callback,
     cut_short: r.cutShort,
+    repairs: r.repairs,
+    best_attempt: r.bestAttempt,
+    repairs_stopped: r.repairsStopped,
+    check_attempts: r.checkAttempts?.map((a) => presentAttempt(a, screenshot)),
     last_error: r.lastError ?? retrying?.lastError,
   };
 }
@@ -136,7 +168,9 @@ export async function taskStatus(deps: AppDeps, req: Request, res: Response): Pr
       statusUrl: statusUrl(deps.config, id.task, id.email),
       uiUrl: uiUrl(deps.config, id.workflowId),
       running: live.running,
-      rounds: status.rounds.map((r) => presentRound(r, live.activities)),
+      rounds: status.rounds.map((r) =>
+        presentRound(r, live.activities, (sha) => screenshotUrl(deps.config, id.task, id.email, sha)),
+      ),
     });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
@@ -144,6 +178,31 @@ export async function taskStatus(deps: AppDeps, req: Request, res: Response): Pr
     }
     deps.logger.error({ err, task: id.task }, 'status query failed');
     sendError(res, 503, unavailable);
+  }
+}
+
+/** GET /api/tasks/:task/screenshots/:sha256: a self-check screenshot, only if it belongs to this task. */
+export async function taskScreenshot(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const id = identityFromRequest(deps, req, res);
+  if (!id) return;
+  const sha256 = String(req.params.sha256);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return sendError(res, 400, 'sha256 must be 64 hex digits', 'sha256');
+  let status: TaskStatus;
+  try {
+    status = await queryStatus(deps.temporal, id.workflowId);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      return sendError(res, 404, `No task ${id.task} is known`, 'task');
+    deps.logger.error({ err, task: id.task }, 'status query failed');
+    return sendError(res, 503, unavailable);
+  }
+  const owned = status.rounds.some((r) => r.checkAttempts?.some((a) => a.screenshot?.sha256 === sha256));
+  if (!owned) return sendError(res, 404, `No screenshot ${sha256} belongs to task ${id.task}`, 'sha256');
+  try {
+    const bytes = await deps.blobs.get({ sha256 });
+    res.type('image/png').set('cache-control', 'public, max-age=31536000, immutable').send(bytes);
+  } catch {
+    sendError(res, 404, `Screenshot ${sha256} is no longer stored`, 'sha256');
   }
 }
 

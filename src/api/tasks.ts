@@ -55,6 +55,7 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     spec: await putJson(deps.blobs, spec),
     attachments,
     briefPreview: (r.briefTitle || r.brief).split('\n')[0]!.slice(0, 200),
+    quality: { selfCheck: deps.config.selfCheck.enabled, maxRepairs: deps.config.selfCheck.maxRepairs },
   };
   const { workflowId, repoName } = taskIdentity(r.task, r.email, deps.config.multiTenant);
   const answer = {

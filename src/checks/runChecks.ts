@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import type { CheckOutcome } from '../shared';
 
 /**
  * Runs a task's checks against a live page in headless Chromium, the way evaluators do: load the
@@ -6,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
  * budget runs out (apps load data asynchronously). Shared by the self-check and the evaluator kit.
  */
 
-export type CheckOutcome = 'pass' | 'fail' | 'error' | 'not_run';
+export type { CheckOutcome };
 
 export interface CheckResult {
   check: string;
@@ -25,6 +26,8 @@ export interface PageReport {
   pageErrors: string[];
   /** Requests that failed on the network or answered 400 or more. */
   failedRequests: string[];
+  /** The page's visible text after the checks ran (for a model judging plain-language checks). */
+  pageText: string;
   screenshot?: Buffer;
 }
 
@@ -37,6 +40,8 @@ export interface CheckRunOptions {
   /** Answers requests from local copies (e.g. CDN libraries in tests); undefined lets a request through. */
   serveLocally?: (url: string) => { body: Buffer | string; contentType: string } | undefined;
 }
+
+const pageTextLimit = 20_000;
 
 /** The flags our machines need: no sandbox as root, no GPU, no calls home. */
 export const chromiumArgs = [
@@ -84,6 +89,7 @@ export async function runChecks(url: string, checks: string[], opts: CheckRunOpt
       consoleErrors: [],
       pageErrors: [],
       failedRequests: [],
+      pageText: '',
     };
     page.on('console', (m) => {
       if (m.type() === 'error') report.consoleErrors.push(m.text());
@@ -113,6 +119,10 @@ export async function runChecks(url: string, checks: string[], opts: CheckRunOpt
       await new Promise((resolve) => setTimeout(resolve, opts.pollIntervalMs ?? 250));
     }
     report.results = results;
+    report.pageText = await page
+      .evaluate('document.body ? document.body.innerText : ""')
+      .then((t) => String(t).slice(0, pageTextLimit))
+      .catch(() => '');
     report.screenshot = await page.screenshot({ fullPage: true });
     return report;
   } finally {

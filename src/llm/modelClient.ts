@@ -1,7 +1,9 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { permanentFailure, retryableFailure } from '../failures';
 import { InvalidModelOutput, parseModelAnswer, validateGeneratedApp, type GeneratedApp } from './modelOutput';
-import { render, type ChatMessage } from './prompt';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { offlineModel } from '../config';
+import { render, withoutImages, type ChatMessage } from './prompt';
 
 export interface LlmSettings {
   apiKey: string | undefined;
@@ -28,6 +30,12 @@ export interface Generation {
   model: string;
 }
 
+/** What a model is asked with, narrowed as a provider refuses parts of it (HTTP 400). */
+interface RequestShape {
+  jsonMode: boolean;
+  images: boolean;
+}
+
 const notConfiguredMessage =
   'No LLM is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for a provider other than OpenAI, ' +
   'e.g. http://localhost:11434/v1 for Ollama), and LLM_MODELS to the models to use';
@@ -46,7 +54,7 @@ export class ModelClient {
 
   constructor(private readonly settings: LlmSettings) {
     this.client =
-      settings.apiKey || settings.baseUrl
+      !this.offline && (settings.apiKey || settings.baseUrl)
         ? new OpenAI({
             // Local servers (Ollama, vLLM) need no key, but the client insists on one.
             apiKey: settings.apiKey ?? 'not-needed',
@@ -57,8 +65,40 @@ export class ModelClient {
         : undefined;
   }
 
+  /** A provider to call is configured (false for the offline generator). */
   get configured(): boolean {
     return this.client !== undefined;
+  }
+
+  /** `LLM_MODELS=offline`: apps come from the built-in scaffold; nothing is judged or repaired. */
+  get offline(): boolean {
+    return this.settings.models.length === 1 && this.settings.models[0] === offlineModel;
+  }
+
+  /**
+   * One answer (text) from the first model that can give it, for questions other than writing the
+   * app (judging checks). Same fallbacks and error mapping as `generate`.
+   */
+  async ask(
+    messages: ChatMessage[],
+    opts: Pick<GenerateOptions, 'signal'> = {},
+  ): Promise<{ text: string; model: string }> {
+    if (!this.client) throw permanentFailure(notConfiguredMessage, 'LlmNotConfigured');
+    const problems: string[] = [];
+    for (const model of this.settings.models) {
+      try {
+        const text = await this.completeAdapting(this.client, model, messages, newShape(messages), 1, opts);
+        return { text, model };
+      } catch (err) {
+        const outcome = classify(err, model);
+        if (outcome.kind === 'fail') throw outcome.failure;
+        problems.push(outcome.reason);
+      }
+    }
+    throw permanentFailure(
+      `None of LLM_MODELS (${this.settings.models.join(', ')}) could be used at the provider: ${problems.join('; ')}`,
+      'LlmModelsUnavailable',
+    );
   }
 
   async generate(messages: ChatMessage[], opts: GenerateOptions = {}): Promise<Generation> {
@@ -67,18 +107,12 @@ export class ModelClient {
     let anyAnswered = false;
     for (const model of this.settings.models) {
       const conversation = [...messages];
-      let useJsonMode = true;
+      const shape = newShape(messages);
       for (let attempt = 1; attempt <= answersPerModel; attempt++) {
         let text: string;
         try {
-          text = await this.complete(this.client, model, conversation, useJsonMode, attempt, opts);
+          text = await this.completeAdapting(this.client, model, conversation, shape, attempt, opts);
         } catch (err) {
-          if (err instanceof APIError && err.status === 400 && useJsonMode) {
-            // Some providers reject response_format; ask again without it.
-            useJsonMode = false;
-            attempt--;
-            continue;
-          }
           const outcome = classify(err, model);
           if (outcome.kind === 'next-model') {
             problems.push(outcome.reason);
@@ -112,14 +146,48 @@ export class ModelClient {
     );
   }
 
-  private async complete(
+  /**
+   * Asks once; when the provider answers 400, asks again without what it may not support: first the
+   * images (text-only models), then `response_format` (providers without JSON mode). `shape` keeps
+   * what was learnt for the model's later requests.
+   */
+  private async completeAdapting(
     client: OpenAI,
     model: string,
     messages: ChatMessage[],
+    shape: RequestShape,
+    attempt: number,
+    opts: GenerateOptions,
+  ): Promise<string> {
+    for (;;) {
+      try {
+        return await this.complete(
+          client,
+          model,
+          shape.images ? messages : withoutImages(messages),
+          shape.jsonMode,
+          attempt,
+          opts,
+        );
+      } catch (err) {
+        if (!(err instanceof APIError && err.status === 400)) throw err;
+        if (shape.images) shape.images = false;
+        else if (shape.jsonMode) shape.jsonMode = false;
+        else throw err;
+      }
+    }
+  }
+
+  private async complete(
+    client: OpenAI,
+    model: string,
+    chat: ChatMessage[],
     jsonMode: boolean,
     attempt: number,
     opts: GenerateOptions,
   ): Promise<string> {
+    // Our messages use only the shapes the API accepts (text, or text and image parts from the user).
+    const messages = chat as ChatCompletionMessageParam[];
     const stream = await client.chat.completions.create(
       {
         model,
@@ -144,6 +212,10 @@ export class ModelClient {
     );
     return completion.choices[0]?.message?.content ?? '';
   }
+}
+
+function newShape(messages: ChatMessage[]): RequestShape {
+  return { jsonMode: true, images: messages.some((m) => Array.isArray(m.content)) };
 }
 
 type Classified = { kind: 'next-model'; reason: string } | { kind: 'fail'; failure: Error };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RepoFile } from '../forge/forge';
-import type { RoundSpec } from '../shared';
+import type { CheckAttempt, RoundSpec } from '../shared';
 
 /** Builds the chat messages for one generation from the prompt templates in `prompts/`. */
 
@@ -18,11 +18,43 @@ export interface PromptInput {
   attachments: PromptAttachment[];
   /** The app as it is on the forge; empty in round 1. */
   currentFiles: RepoFile[];
+  /** Checks of earlier rounds that are not repeated in this one: evaluators re-run them. */
+  earlierChecks?: { round: number; check: string }[];
 }
+
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
-  content: string;
+  /** Text, or text and images (for models that accept image input). */
+  content: string | ContentPart[];
+}
+
+/** The text of a message, images left out. */
+export function textOf(message: ChatMessage): string {
+  return typeof message.content === 'string'
+    ? message.content
+    : message.content.map((p) => (p.type === 'text' ? p.text : '')).join('\n');
+}
+
+/** The same conversation for a model that takes text only (the images are also described in text). */
+export function withoutImages(messages: ChatMessage[]): ChatMessage[] {
+  return messages.map((m) => (typeof m.content === 'string' ? m : { ...m, content: textOf(m) }));
+}
+
+/** A user message with images after its text, when there are any. */
+export function userMessage(text: string, images: { type: string; bytes: Buffer }[] = []): ChatMessage {
+  if (images.length === 0) return { role: 'user', content: text };
+  return {
+    role: 'user',
+    content: [
+      { type: 'text', text },
+      ...images.map((i) => ({
+        type: 'image_url' as const,
+        image_url: { url: `data:${i.type};base64,${i.bytes.toString('base64')}` },
+      })),
+    ],
+  };
 }
 
 const templates = new Map<string, string>();
@@ -59,6 +91,10 @@ const textExtensions = new Set([
   'yaml',
   'yml',
 ]);
+/** Raster images providers accept as image input; SVG is shown as text instead. */
+const imageTypes = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+const imageBytesLimit = 2_000_000;
+const imagesPerPrompt = 4;
 const inlineBudgetPerFile = 16_000;
 const inlineBudgetTotal = 64_000;
 const csvHeadRows = 20;
@@ -122,32 +158,86 @@ function describeCurrentFiles(files: RepoFile[], attachmentNames: Set<string>): 
     .join('\n\n');
 }
 
-export function buildMessages(input: PromptInput): ChatMessage[] {
+function formatChecks(checks: string[]): string {
+  return checks.length ? checks.map((c, i) => `${i + 1}. ${c}`).join('\n') : '(none given: meet the brief)';
+}
+
+function formatEarlierChecks(earlier: { round: number; check: string }[] | undefined): string {
+  if (!earlier?.length) return '(none)';
+  return earlier.map((c) => `- (round ${c.round}) ${c.check}`).join('\n');
+}
+
+/** Image attachments a vision model can look at, within a size and count budget. */
+function imageAttachments(attachments: PromptAttachment[]): PromptAttachment[] {
+  return attachments
+    .filter((a) => imageTypes.has(a.type.toLowerCase()) && a.bytes.length <= imageBytesLimit)
+    .slice(0, imagesPerPrompt);
+}
+
+function roundPrompt(input: PromptInput): string {
   let budget = inlineBudgetTotal;
   const attachmentTexts = input.attachments.map((a) => {
     const d = describeAttachment(a, budget);
     budget -= d.used;
     return d.text;
   });
-  const checks = input.spec.checks.length
-    ? input.spec.checks.map((c, i) => `${i + 1}. ${c}`).join('\n')
-    : '(none given: meet the brief)';
   const brief = input.spec.briefTitle ? `${input.spec.briefTitle}\n\n${input.spec.brief}` : input.spec.brief;
-  let user = render('round.md', {
+  return render('round.md', {
     task: input.task,
     round: input.round,
     brief,
-    checks,
+    checks: formatChecks(input.spec.checks),
     attachments: attachmentTexts.length ? attachmentTexts.join('\n\n') : '(none)',
   });
+}
+
+function currentFilesText(input: PromptInput): string {
+  return describeCurrentFiles(input.currentFiles, new Set(input.attachments.map((a) => a.name)));
+}
+
+/** The conversation that writes a round's app: round 1 from scratch, later rounds as a revision. */
+export function buildMessages(input: PromptInput): ChatMessage[] {
+  let user = roundPrompt(input);
   if (input.round > 1) {
     user += render('revision.md', {
       round: input.round,
-      currentFiles: describeCurrentFiles(input.currentFiles, new Set(input.attachments.map((a) => a.name))),
+      earlierChecks: formatEarlierChecks(input.earlierChecks),
+      currentFiles: currentFilesText(input),
     });
   }
   return [
     { role: 'system', content: template('system.md') },
-    { role: 'user', content: user },
+    userMessage(user, imageAttachments(input.attachments)),
+  ];
+}
+
+/** The conversation that fixes a published attempt whose self-check failed. */
+export function buildRepairMessages(
+  input: PromptInput & { pagesUrl: string; attempt: CheckAttempt },
+): ChatMessage[] {
+  const failing = input.attempt.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+  const failures = failing
+    .map(
+      (r) =>
+        `- ${r.kind === 'js' ? 'JavaScript check' : 'Plain-language check'} (round ${r.fromRound}): ${r.check}\n  Result: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}`,
+    )
+    .join('\n');
+  const problems = [
+    ...input.attempt.pageErrors.map((e) => `- Uncaught error: ${e}`),
+    ...input.attempt.consoleErrors.map((e) => `- Console error: ${e}`),
+    ...input.attempt.failedRequests.map((e) => `- Failed request: ${e}`),
+  ];
+  const user =
+    roundPrompt(input) +
+    render('repair.md', {
+      pagesUrl: input.pagesUrl,
+      failures: failures || '(none)',
+      pageProblems: problems.length ? problems.slice(0, 20).join('\n') : '(none)',
+      earlierChecks: formatEarlierChecks(input.earlierChecks),
+      currentFiles: currentFilesText(input),
+    });
+  return [
+    { role: 'system', content: template('system.md') },
+    userMessage(user, imageAttachments(input.attachments)),
   ];
 }

@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -13,9 +14,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities, GenerateAppResult, SpecOfRound } from '../activities';
 import type { RepoRef } from '../forge/forge';
 import {
+  type CheckAttempt,
+  type FileRef,
   roundSignal,
   searchAttributes,
   statusQuery,
@@ -47,7 +50,7 @@ const { publishRound } = proxyActivities<Activities>({
 });
 
 /** The model may stream for minutes; heartbeats (progress) tell a slow model from a dead worker. */
-const { generateApp } = proxyActivities<Activities>({
+const { generateApp, repairApp } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
@@ -57,6 +60,13 @@ const { waitForPages } = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+/** Chromium loads the page and re-polls checks; a model may judge the prose ones. */
+const { selfCheck } = proxyActivities<Activities>({
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 2 },
 });
 
 /** The protocol's callback schedule: 1, 2, 4, 8 … s, capped at 60 s, for up to a day. */
@@ -92,6 +102,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
       state: 'queued',
       receivedAt: req.receivedAt,
       deadlineAt: req.receivedAt + input.roundDeadlineMs,
+      spec: req.spec,
       steps: [],
     });
   });
@@ -109,7 +120,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
     const next = queue.shift();
     if (!next) break;
     const status = rounds.find((r) => r.nonce === next.nonce)!;
-    await runRound(input, next, status);
+    await runRound(input, next, status, earlierSpecs(rounds, next.round));
   }
   await condition(allHandlersFinished);
   return { task: input.task, rounds };
@@ -117,9 +128,23 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
 
 const deadlineReached = Symbol('deadline reached');
 
-async function runRound(input: TaskWorkflowInput, req: RoundRequest, status: RoundStatus): Promise<void> {
+/** The specs of earlier rounds, newest first, one per round number (the latest request for it). */
+function earlierSpecs(rounds: RoundStatus[], round: number): SpecOfRound[] {
+  const byRound = new Map<number, SpecOfRound>();
+  for (const r of rounds)
+    if (r.round < round && r.spec) byRound.set(r.round, { round: r.round, spec: r.spec });
+  return [...byRound.values()].sort((a, b) => b.round - a.round);
+}
+
+async function runRound(
+  input: TaskWorkflowInput,
+  req: RoundRequest,
+  status: RoundStatus,
+  earlier: SpecOfRound[],
+): Promise<void> {
   // Notify must start before the deadline, so the steps before it stop a little earlier.
   const cutoff = status.deadlineAt - Math.min(30_000, input.roundDeadlineMs / 10);
+  const cycleStartedAt = Date.now();
   try {
     setState(status, 'generating');
     const repo = await timed(status, 'ensureRepo', () =>
@@ -135,6 +160,7 @@ async function runRound(input: TaskWorkflowInput, req: RoundRequest, status: Rou
           task: input.task,
           round: req.round,
           spec: req.spec,
+          earlierSpecs: earlier,
           attachments: req.attachments,
           repo,
         }),
@@ -144,31 +170,21 @@ async function runRound(input: TaskWorkflowInput, req: RoundRequest, status: Rou
     if (generated === deadlineReached) return await notifyAfterCutShort(input, req, status, repo, 'generate');
     status.model = generated.model;
 
-    setState(status, 'publishing');
-    const published = await beforeDeadline(cutoff, () =>
-      timed(status, 'publish', () =>
-        publishRound({
-          repo,
-          round: req.round,
-          nonce: req.nonce,
-          files: generated.files,
-          attachments: req.attachments,
-        }),
-      ),
-    );
+    const published = await publishStep({ req, status, repo, cutoff }, generated.files);
     if (published === deadlineReached) return await notifyAfterCutShort(input, req, status, repo, 'publish');
     status.commitSha = published.commitSha;
 
-    setState(status, 'waiting_for_pages');
-    const live = await beforeDeadline(cutoff, () =>
-      timed(status, 'waitForPages', () => waitForPages({ repo, commitSha: published.commitSha })),
-    );
+    const live = await pagesStep({ req, status, repo, cutoff }, published.commitSha);
     if (live === deadlineReached) {
       status.cutShort = 'waitForPages';
       status.lastError =
         'The deadline came before Pages served this round’s commit; called back with it anyway';
     } else {
       status.pagesUrl = live.pagesUrl;
+      // Histories from before the self-check existed replay without it.
+      if (patched('self-check') && req.quality?.selfCheck) {
+        await checkAndRepair({ input, req, status, repo, earlier, cutoff, cycleStartedAt, generated });
+      }
     }
     await notify(input, req, status, repo);
   } catch (err) {
@@ -178,6 +194,174 @@ async function runRound(input: TaskWorkflowInput, req: RoundRequest, status: Rou
   } finally {
     status.finishedAt = Date.now();
   }
+}
+
+interface RoundContext {
+  input: TaskWorkflowInput;
+  req: RoundRequest;
+  status: RoundStatus;
+  repo: RepoRef;
+  earlier: SpecOfRound[];
+  cutoff: number;
+  /** When this round's first generation started: the first cycle's length estimates a repair's. */
+  cycleStartedAt: number;
+  generated: GenerateAppResult;
+}
+
+const failing = (a: CheckAttempt) => a.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error');
+
+/**
+ * Runs the task's checks (and earlier rounds') against the live page; while some fail, the model
+ * repairs the app, the fix is published as the next commit and checked again — up to the round's
+ * repair limit and only while the deadline leaves room for another cycle as long as the last one.
+ * The callback then reports the attempt with the most checks passing. Trouble here never fails the
+ * round: the published app is still reported.
+ */
+async function checkAndRepair(ctx: RoundContext): Promise<void> {
+  const { req, status, repo, cutoff } = ctx;
+  const maxRepairs = req.quality?.maxRepairs ?? 0;
+  const attempts: CheckAttempt[] = (status.checkAttempts = []);
+  status.repairs = 0;
+  // Each attempt's app as a whole (path → file), so an earlier, better attempt can be republished.
+  const appOf: Map<string, FileRef>[] = [new Map(ctx.generated.files.map((f) => [f.path, f]))];
+  let cycleStartedAt = ctx.cycleStartedAt;
+  let lastCycleMs = 0;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      setState(status, 'checking');
+      const checked = await beforeDeadline(cutoff, () =>
+        timed(status, 'selfCheck', () =>
+          selfCheck({
+            task: ctx.input.task,
+            round: req.round,
+            attempt,
+            repo,
+            commitSha: status.commitSha!,
+            pagesUrl: status.pagesUrl!,
+            specs: [{ round: req.round, spec: req.spec }, ...ctx.earlier],
+          }),
+        ),
+      );
+      if (checked === deadlineReached) {
+        status.repairsStopped = 'the deadline came during the self-check';
+        break;
+      }
+      const current: CheckAttempt = { attempt, ...checked };
+      attempts.push(current);
+      lastCycleMs = Date.now() - cycleStartedAt;
+      if (failing(current).length === 0) break;
+      const stop = !ctx.generated.repairable
+        ? 'the offline generator cannot repair'
+        : status.repairs >= maxRepairs
+          ? `MAX_REPAIRS (${maxRepairs}) reached`
+          : Date.now() + lastCycleMs > cutoff
+            ? `not enough time before the deadline for another repair (one takes about ${Math.round(lastCycleMs / 1000)} s)`
+            : undefined;
+      if (stop) {
+        status.repairsStopped = stop;
+        break;
+      }
+      cycleStartedAt = Date.now();
+      const repaired = await repairOnce(ctx, current, attempt + 1);
+      if (typeof repaired === 'string') {
+        status.repairsStopped = repaired;
+        break;
+      }
+      appOf.push(new Map([...appOf[attempt]!, ...repaired.files.map((f) => [f.path, f] as const)]));
+    }
+  } catch (err) {
+    status.repairsStopped = `self-check failed: ${describe(err)}`;
+    status.lastError = status.repairsStopped;
+  }
+  if (attempts.length === 0) return;
+  const best = attempts.reduce((a, b) => (b.passed >= a.passed ? b : a));
+  status.bestAttempt = best.attempt;
+  status.commitSha = best.commitSha;
+  const last = attempts[attempts.length - 1]!;
+  if (best !== last && Date.now() + lastCycleMs / 2 < cutoff) {
+    // Pages serves the head, so the better attempt's files go back on top of the worse one.
+    const restored = await republish(ctx, [...appOf[best.attempt]!.values()], best.attempt);
+    if (restored) status.commitSha = restored;
+  }
+}
+
+/** One repair: new files from the model, published as the next commit and awaited on Pages. Returns why it stopped, if it did. */
+async function repairOnce(
+  ctx: RoundContext,
+  failed: CheckAttempt,
+  repair: number,
+): Promise<{ files: FileRef[] } | string> {
+  const { req, status, repo, cutoff } = ctx;
+  try {
+    setState(status, 'generating');
+    const repaired = await beforeDeadline(cutoff, () =>
+      timed(status, 'repair', () =>
+        repairApp({
+          task: ctx.input.task,
+          round: req.round,
+          spec: req.spec,
+          earlierSpecs: ctx.earlier,
+          attachments: req.attachments,
+          repo,
+          pagesUrl: status.pagesUrl!,
+          failed,
+        }),
+      ),
+    );
+    if (repaired === deadlineReached) return 'the deadline came during a repair';
+    status.repairs = repair;
+    status.model = repaired.model;
+    const published = await publishStep(ctx, repaired.files, { repair });
+    if (published === deadlineReached) return 'the deadline came while publishing a repair';
+    status.commitSha = published.commitSha;
+    const live = await pagesStep(ctx, published.commitSha);
+    if (live === deadlineReached) return 'the deadline came before Pages served a repair';
+    return { files: repaired.files };
+  } catch (err) {
+    return `repair ${repair} failed: ${describe(err)}`;
+  }
+}
+
+/** Publishes an earlier attempt's app again; returns the new commit, or undefined if there was no time. */
+async function republish(ctx: RoundContext, files: FileRef[], attempt: number): Promise<string | undefined> {
+  try {
+    const published = await publishStep(ctx, files, { restoreOf: attempt });
+    if (published === deadlineReached) return undefined;
+    await pagesStep(ctx, published.commitSha);
+    return published.commitSha;
+  } catch (err) {
+    log.warn('restoring the best attempt failed', { error: describe(err) });
+    return undefined;
+  }
+}
+
+type StepScope = Pick<RoundContext, 'req' | 'status' | 'repo' | 'cutoff'>;
+
+/** One commit of `files` (the round's app, a repair, or a restored attempt), before the deadline. */
+function publishStep(
+  { req, status, repo, cutoff }: StepScope,
+  files: FileRef[],
+  which: { repair?: number; restoreOf?: number } = {},
+) {
+  setState(status, 'publishing');
+  return beforeDeadline(cutoff, () =>
+    timed(status, 'publish', () =>
+      publishRound({
+        repo,
+        round: req.round,
+        nonce: req.nonce,
+        files,
+        attachments: req.attachments,
+        ...which,
+      }),
+    ),
+  );
+}
+
+/** Waits, before the deadline, until Pages serves `commitSha`. */
+function pagesStep({ status, repo, cutoff }: StepScope, commitSha: string) {
+  setState(status, 'waiting_for_pages');
+  return beforeDeadline(cutoff, () => timed(status, 'waitForPages', () => waitForPages({ repo, commitSha })));
 }
 
 /** Reports the repo as it stands when the deadline cut a step short: late is worse than partial. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import type { CheckRunOptions } from '../../src/checks/runChecks';
 import { createApp } from '../../src/api/app';
 import { LocalBlobStore } from '../../src/blobs/blobStore';
 import { loadConfig, type Config } from '../../src/config';
@@ -28,6 +29,7 @@ export async function startStack(
   env: TestWorkflowEnvironment,
   bundle: WorkflowBundle,
   vars: Record<string, string>,
+  options: { serveLocally?: CheckRunOptions['serveLocally'] } = {},
 ): Promise<Stack> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,6 +38,8 @@ export async function startStack(
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
+    // Checks that fail are re-polled this long; the production default (15 s) would only slow tests.
+    CHECK_TIMEOUT_SECONDS: '2',
     ...vars,
   });
   const logger = createLogger('silent');
@@ -47,12 +51,17 @@ export async function startStack(
     forgeRoutes: localForgeRouter(createLocalForge(config), localForgeRoot(config)),
   });
   server.on('request', app);
+  const deps = buildActivityDeps(config);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ ...buildActivityDeps(config), pagesPollIntervalMs: 50 }),
+    activities: createActivities({
+      ...deps,
+      pagesPollIntervalMs: 50,
+      checks: { ...deps.checks, serveLocally: options.serveLocally },
+    }),
   });
   const running = worker.run();
   const api = `http://127.0.0.1:${port}`;

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { searchAttributes } from '../../src/shared';
@@ -28,4 +31,19 @@ function quietRuntime(): void {
   } catch {
     // already installed by an earlier suite in this worker
   }
+}
+
+/**
+ * Saves a workflow's history as a replay fixture (`test/fixtures/histories/<name>.pb`), for suites
+ * run with `RECORD_HISTORIES=1` after a deliberate, compatible change to the workflow.
+ */
+export async function recordHistory(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  name: string,
+): Promise<void> {
+  const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+  mkdirSync(dir, { recursive: true });
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(dir, `${name}.pb`), temporal.api.history.v1.History.encode(history).finish());
 }

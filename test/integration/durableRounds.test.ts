@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -10,7 +10,7 @@ import { taskIdentity } from '../../src/shared';
 import { appAnswer } from '../fakes/llmServer';
 import { startScriptedWorld, type ScriptedWorld } from '../helpers/scriptedWorld';
 import { startStack, type Stack } from '../helpers/stack';
-import { startTemporal } from '../helpers/temporal';
+import { recordHistory, startTemporal } from '../helpers/temporal';
 
 /**
  * Rounds as evaluators send them: re-sent, overlapping, late, large, from several students, to an
@@ -87,7 +87,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (process.env.RECORD_HISTORIES) await recordHistories();
+  if (process.env.RECORD_HISTORIES) {
+    for (const task of ['overlapping-rounds', 'slow-model']) await recordHistory(env, `task-${task}`, task);
+  }
   await Promise.all([stack?.close(), deadlineStack?.close(), tenantStack?.close()]);
   await env?.teardown();
   await world?.close();
@@ -248,13 +250,3 @@ test('an evaluator that answers 503 for its first 20 s still gets the callback, 
   expect(gaps[0]).toBeLessThan(2_500);
   for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 1.5);
 }, 60_000);
-
-/** `RECORD_HISTORIES=1 npx jest durableRounds` refreshes the replay test's fixtures after a deliberate workflow change. */
-async function recordHistories(): Promise<void> {
-  const dir = path.join(__dirname, '..', 'fixtures', 'histories');
-  mkdirSync(dir, { recursive: true });
-  for (const task of ['overlapping-rounds', 'slow-model']) {
-    const encoded = temporal.api.history.v1.History.encode(await history(`task-${task}`)).finish();
-    writeFileSync(path.join(dir, `${task}.pb`), encoded);
-  }
-}

@@ -18,6 +18,7 @@ let bundle: WorkflowBundle;
 let world: ScriptedWorld;
 let stack: Stack;
 let noLlmStack: Stack;
+let offlineStack: Stack;
 let dataDir: string;
 
 const secret = 'workflow-test-secret';
@@ -42,12 +43,20 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'sk-workflow-test-0123456789',
     LLM_MODELS: 'fake-model',
   });
-  noLlmStack = await startStack(env, bundle, { ...common, TEMPORAL_TASK_QUEUE: 'wf-test-no-llm' });
+  // Models named but no provider to ask: rounds fail and say so (never a silent offline fallback).
+  noLlmStack = await startStack(env, bundle, {
+    ...common,
+    TEMPORAL_TASK_QUEUE: 'wf-test-no-llm',
+    LLM_MODELS: 'gpt-4.1-mini',
+  });
+  // Nothing configured at all: the offline generator, as `npm start` on a fresh machine.
+  offlineStack = await startStack(env, bundle, { ...common, TEMPORAL_TASK_QUEUE: 'wf-test-offline' });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.close();
   await noLlmStack?.close();
+  await offlineStack?.close();
   await env?.teardown();
   await world?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -94,7 +103,29 @@ test('a provider that refuses the key fails the round at once, naming OPENAI_API
   expect(world.callbacksFor(task)).toHaveLength(0);
 });
 
-test('with no LLM configured the round fails and says which variables to set', async () => {
+test('with no provider configured at all, the offline generator publishes an honest scaffold', async () => {
+  const task = 'offline-task';
+  const csv = Buffer.from('region,amount\nNorth,12.50\n').toString('base64');
+  await offlineStack.post(
+    request(task, {
+      checks: ['document.title === "Orders"'],
+      attachments: [{ name: 'orders.csv', url: `data:text/csv;base64,${csv}` }],
+    }),
+  );
+  const round = await offlineStack.finishedRound(task, 1);
+  expect(round.state).toBe('done');
+  expect(round.model).toBe('offline');
+  expect(world.callbacksFor(task)).toHaveLength(1);
+  const page = await (await fetch(round.pages_url!)).text();
+  expect(page).toMatch(/without a language model/);
+  expect(page).toContain('<td>North</td><td>12.50</td>');
+  // The check fails (the scaffold does not implement the brief), and the offline generator cannot repair.
+  expect(round.check_attempts).toHaveLength(1);
+  expect(round.check_attempts![0]!.checks[0]).toMatchObject({ outcome: 'fail' });
+  expect(round.repairs_stopped).toMatch(/offline generator cannot repair/);
+});
+
+test('with models named but no provider configured, the round fails and says which variables to set', async () => {
   const task = 'no-llm-task';
   const answer = await noLlmStack.post(request(task));
   expect(answer.status).toBe(200);

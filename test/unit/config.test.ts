@@ -15,11 +15,32 @@ describe('loadConfig', () => {
     });
     expect(c.forge).toBe('local');
     expect(c.github.apiUrl).toBe('https://api.github.com');
-    expect(c.llm.models).toEqual(['gpt-4.1-mini']);
+    expect(c.llm.models).toEqual(['offline']);
+    expect(c.selfCheck).toEqual({
+      enabled: true,
+      chromiumPath: '/usr/bin/chromium',
+      checkTimeoutMs: 15_000,
+      maxRepairs: 2,
+    });
     expect(c.roundDeadlineMs).toBe(600_000);
     expect(c.idleTimeoutMs).toBe(7 * 24 * 3600 * 1000);
     expect(c.maxBodyBytes).toBe(20 * 1024 * 1024);
     expect(c.apiSecrets).toEqual([]);
+  });
+
+  test('a configured provider makes a real model the default; offline is never mixed with models', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'k' }).llm.models).toEqual(['gpt-4.1-mini']);
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1' }).llm.models).toEqual(['gpt-4.1-mini']);
+    expect(loadConfig({ OPENAI_API_KEY: 'k', LLM_MODELS: 'offline' }).llm.models).toEqual(['offline']);
+    expect(() => loadConfig({ LLM_MODELS: 'gpt-4.1,offline' })).toThrow(/LLM_MODELS cannot mix "offline"/);
+  });
+
+  test('self-check settings are validated', () => {
+    const c = loadConfig({ SELF_CHECK: 'false', CHECK_TIMEOUT_SECONDS: '2.5', MAX_REPAIRS: '0' });
+    expect(c.selfCheck).toMatchObject({ enabled: false, checkTimeoutMs: 2500, maxRepairs: 0 });
+    expect(() => loadConfig({ MAX_REPAIRS: '-1' })).toThrow(/MAX_REPAIRS must be 0 or more/);
+    expect(() => loadConfig({ MAX_REPAIRS: 'two' })).toThrow(/MAX_REPAIRS must be a number/);
+    expect(() => loadConfig({ SELF_CHECK: 'maybe' })).toThrow(/SELF_CHECK must be true or false/);
   });
 
   test('lists are comma-separated and trimmed; URLs lose trailing slashes', () => {

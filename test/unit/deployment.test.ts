@@ -91,10 +91,11 @@ test('the search attributes registered by compose are the ones the dev server re
   for (const flag of searchAttributeFlags) expect(command).toContain(flag);
 });
 
-test('the Dockerfile builds in stages and ships git for LocalForge', () => {
+test('the Dockerfile builds in stages and ships git for LocalForge and Chromium for the self-check', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
   expect(dockerfile).toMatch(/npm run build/);
   expect(dockerfile).toMatch(/apt-get install[^\n]*\bgit\b/);
+  expect(dockerfile).toMatch(/apt-get install[^\n]*\bchromium\b/);
   expect(dockerfile).toMatch(/CMD \["node", "dist\/server.js"\]/);
 });
