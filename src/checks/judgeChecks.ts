@@ -45,6 +45,27 @@ export function buildJudgeMessages(evidence: JudgeEvidence): ChatMessage[] {
   return [userMessage(text, evidence.screenshot ? [{ type: 'image/png', bytes: evidence.screenshot }] : [])];
 }
 
+/** The verdicts' shape as a strict JSON schema, for providers with structured output. */
+export const verdictsSchema = {
+  name: 'check_verdicts',
+  schema: {
+    type: 'object',
+    properties: {
+      verdicts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { check: { type: 'integer' }, pass: { type: 'boolean' }, reason: { type: 'string' } },
+          required: ['check', 'pass', 'reason'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['verdicts'],
+    additionalProperties: false,
+  },
+};
+
 const answerSchema = z.object({
   verdicts: z.array(
     z.object({
@@ -75,7 +96,10 @@ export function parseVerdicts(text: string, count: number): (Verdict | undefined
 /** What judging needs from the model client (the real one, or none when offline). */
 export interface Judge {
   readonly configured: boolean;
-  ask(messages: ChatMessage[], opts?: { signal?: AbortSignal }): Promise<{ text: string; model: string }>;
+  ask(
+    messages: ChatMessage[],
+    opts?: { signal?: AbortSignal; schema?: typeof verdictsSchema },
+  ): Promise<{ text: string; model: string }>;
 }
 
 /**
@@ -98,7 +122,10 @@ export async function judgeTextChecks(
     return;
   }
   try {
-    const { text, model } = await opts.model.ask(buildJudgeMessages(opts.evidence), { signal: opts.signal });
+    const { text, model } = await opts.model.ask(buildJudgeMessages(opts.evidence), {
+      signal: opts.signal,
+      schema: verdictsSchema,
+    });
     const verdicts = parseVerdicts(text, checks.length);
     verdicts.forEach((v, i) =>
       v

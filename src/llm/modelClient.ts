@@ -1,7 +1,16 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { permanentFailure, retryableFailure } from '../failures';
-import { InvalidModelOutput, parseModelAnswer, validateGeneratedApp, type GeneratedApp } from './modelOutput';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import {
+  appAnswerSchema,
+  InvalidModelOutput,
+  parseModelAnswer,
+  validateGeneratedApp,
+  type GeneratedApp,
+} from './modelOutput';
+import type {
+  ChatCompletionCreateParamsBase,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { offlineModel } from '../config';
 import { render, withoutImages, type ChatMessage } from './prompt';
 
@@ -30,9 +39,19 @@ export interface Generation {
   model: string;
 }
 
+/** A JSON schema for structured output (`response_format: json_schema`, strict). */
+export interface AnswerSchema {
+  name: string;
+  schema: Record<string, unknown>;
+}
+
+/** How the answer's shape is requested, from the strictest to none; providers that refuse one get the next. */
+type AnswerFormat = 'json_schema' | 'json_object' | 'text';
+
 /** What a model is asked with, narrowed as a provider refuses parts of it (HTTP 400). */
 interface RequestShape {
-  jsonMode: boolean;
+  format: AnswerFormat;
+  schema: AnswerSchema | undefined;
   images: boolean;
 }
 
@@ -81,13 +100,20 @@ export class ModelClient {
    */
   async ask(
     messages: ChatMessage[],
-    opts: Pick<GenerateOptions, 'signal'> = {},
+    opts: Pick<GenerateOptions, 'signal'> & { schema?: AnswerSchema } = {},
   ): Promise<{ text: string; model: string }> {
     if (!this.client) throw permanentFailure(notConfiguredMessage, 'LlmNotConfigured');
     const problems: string[] = [];
     for (const model of this.settings.models) {
       try {
-        const text = await this.completeAdapting(this.client, model, messages, newShape(messages), 1, opts);
+        const text = await this.completeAdapting(
+          this.client,
+          model,
+          messages,
+          newShape(messages, opts.schema),
+          1,
+          opts,
+        );
         return { text, model };
       } catch (err) {
         const outcome = classify(err, model);
@@ -107,7 +133,7 @@ export class ModelClient {
     let anyAnswered = false;
     for (const model of this.settings.models) {
       const conversation = [...messages];
-      const shape = newShape(messages);
+      const shape = newShape(messages, appAnswerSchema);
       for (let attempt = 1; attempt <= answersPerModel; attempt++) {
         let text: string;
         try {
@@ -147,9 +173,9 @@ export class ModelClient {
   }
 
   /**
-   * Asks once; when the provider answers 400, asks again without what it may not support: first the
-   * images (text-only models), then `response_format` (providers without JSON mode). `shape` keeps
-   * what was learnt for the model's later requests.
+   * Asks once; when the provider answers 400, asks again without what it may not support: the images
+   * when the error names them (text-only models), else a looser answer format (JSON schema, then JSON
+   * mode, then none), then the images. `shape` keeps what was learnt for the model's later requests.
    */
   private async completeAdapting(
     client: OpenAI,
@@ -165,14 +191,16 @@ export class ModelClient {
           client,
           model,
           shape.images ? messages : withoutImages(messages),
-          shape.jsonMode,
+          responseFormat(shape),
           attempt,
           opts,
         );
       } catch (err) {
         if (!(err instanceof APIError && err.status === 400)) throw err;
-        if (shape.images) shape.images = false;
-        else if (shape.jsonMode) shape.jsonMode = false;
+        if (shape.images && /image|vision|multimodal/i.test(err.message)) shape.images = false;
+        else if (shape.format === 'json_schema') shape.format = 'json_object';
+        else if (shape.format === 'json_object') shape.format = 'text';
+        else if (shape.images) shape.images = false;
         else throw err;
       }
     }
@@ -182,7 +210,7 @@ export class ModelClient {
     client: OpenAI,
     model: string,
     chat: ChatMessage[],
-    jsonMode: boolean,
+    format: ResponseFormat | undefined,
     attempt: number,
     opts: GenerateOptions,
   ): Promise<string> {
@@ -193,7 +221,7 @@ export class ModelClient {
         model,
         messages,
         stream: true,
-        ...(jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
+        ...(format ? { response_format: format } : {}),
       },
       { signal: opts.signal },
     );
@@ -207,15 +235,30 @@ export class ModelClient {
     if (chunks > 0) return text;
     // Some OpenAI-compatible servers ignore `stream: true` and answer plain JSON, which reads as no chunks.
     const completion = await client.chat.completions.create(
-      { model, messages, ...(jsonMode ? { response_format: { type: 'json_object' as const } } : {}) },
+      { model, messages, ...(format ? { response_format: format } : {}) },
       { signal: opts.signal },
     );
     return completion.choices[0]?.message?.content ?? '';
   }
 }
 
-function newShape(messages: ChatMessage[]): RequestShape {
-  return { jsonMode: true, images: messages.some((m) => Array.isArray(m.content)) };
+type ResponseFormat = NonNullable<ChatCompletionCreateParamsBase['response_format']>;
+
+function newShape(messages: ChatMessage[], schema: AnswerSchema | undefined): RequestShape {
+  return {
+    format: schema ? 'json_schema' : 'json_object',
+    schema,
+    images: messages.some((m) => Array.isArray(m.content)),
+  };
+}
+
+function responseFormat(shape: RequestShape): ResponseFormat | undefined {
+  if (shape.format === 'json_schema' && shape.schema)
+    return {
+      type: 'json_schema',
+      json_schema: { name: shape.schema.name, schema: shape.schema.schema, strict: true },
+    };
+  return shape.format === 'text' ? undefined : { type: 'json_object' };
 }
 
 type Classified = { kind: 'next-model'; reason: string } | { kind: 'fail'; failure: Error };

@@ -32,6 +32,28 @@ const answerSchema = z.object({
   notes: z.string().optional(),
 });
 
+/** The same shape as a strict JSON schema, for providers with structured output. */
+export const appAnswerSchema = {
+  name: 'static_app',
+  schema: {
+    type: 'object',
+    properties: {
+      files: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { path: { type: 'string' }, content: { type: 'string' } },
+          required: ['path', 'content'],
+          additionalProperties: false,
+        },
+      },
+      notes: { type: 'string' },
+    },
+    required: ['files', 'notes'],
+    additionalProperties: false,
+  },
+};
+
 /** Token shapes that must never be published; the service's own secrets are checked too. */
 const secretPatterns: { name: string; pattern: RegExp }[] = [
   { name: 'GitHub token', pattern: /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}/ },

@@ -34,7 +34,7 @@ export interface ChatMessage {
 export function textOf(message: ChatMessage): string {
   return typeof message.content === 'string'
     ? message.content
-    : message.content.map((p) => (p.type === 'text' ? p.text : '')).join('\n');
+    : message.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n');
 }
 
 /** The same conversation for a model that takes text only (the images are also described in text). */

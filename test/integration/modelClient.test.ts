@@ -1,7 +1,9 @@
+import { verdictsSchema } from '../../src/checks/judgeChecks';
 import { ModelClient } from '../../src/llm/modelClient';
+import { userMessage, type ChatMessage } from '../../src/llm/prompt';
 import { appAnswer, startFakeLlm, type FakeLlm } from '../fakes/llmServer';
 
-const messages = [{ role: 'user' as const, content: 'build it' }];
+const messages: ChatMessage[] = [{ role: 'user', content: 'build it' }];
 const app = appAnswer({ 'index.html': '<p>hi</p>' });
 const servers: FakeLlm[] = [];
 
@@ -28,7 +30,7 @@ test('streams the answer and reports progress', async () => {
   expect(llm.requests[0]).toMatchObject({
     model: 'm1',
     stream: true,
-    response_format: { type: 'json_object' },
+    response_format: { type: 'json_schema', json_schema: { name: 'static_app', strict: true } },
   });
   expect(progress.length).toBeGreaterThan(0);
   expect(progress[progress.length - 1]).toBe(
@@ -42,12 +44,12 @@ test('a server that ignores stream:true is asked again without streaming', async
   expect(llm.requests.map((r) => r.stream ?? false)).toEqual([true, false]);
 });
 
-test('a provider that rejects JSON mode is asked again without it', async () => {
+test('a provider that rejects structured output is asked with JSON mode, then without it', async () => {
   const { model, llm } = await client((req) =>
     req.response_format ? { status: 400, message: "'response_format' is not supported" } : app,
   );
   expect((await model.generate(messages)).model).toBe('m1');
-  expect(llm.requests.map((r) => r.response_format?.type)).toEqual(['json_object', undefined]);
+  expect(llm.requests.map((r) => r.response_format?.type)).toEqual(['json_schema', 'json_object', undefined]);
 });
 
 test('an unknown model falls back to the next one in LLM_MODELS', async () => {
@@ -91,5 +93,31 @@ test('without a key or base URL it says what to set', async () => {
   await expect(model.generate(messages)).rejects.toMatchObject({
     nonRetryable: true,
     message: expect.stringMatching(/OPENAI_API_KEY/),
+  });
+});
+
+test('a text-only model that refuses image parts is asked again with the same text and no images', async () => {
+  const withImage: ChatMessage[] = [
+    { role: 'system', content: 'You write apps.' },
+    userMessage('Build it; the logo is attached.', [{ type: 'image/png', bytes: Buffer.from('png') }]),
+  ];
+  const { model, llm } = await client((req) =>
+    JSON.stringify(req.messages).includes('image_url')
+      ? { status: 400, message: 'Invalid content type. image_url is only supported by certain models.' }
+      : app,
+  );
+  expect((await model.generate(withImage)).model).toBe('m1');
+  expect(llm.requests).toHaveLength(2);
+  expect(llm.requests[1]!.messages[1]!.content).toBe('Build it; the logo is attached.');
+  expect(llm.requests[1]!.response_format?.type).toBe('json_schema');
+});
+
+test('questions other than the app (judging) carry their own schema', async () => {
+  const { model, llm } = await client(() => ({ content: '{"verdicts":[]}' }));
+  const answer = await model.ask(messages, { schema: verdictsSchema });
+  expect(answer).toEqual({ text: '{"verdicts":[]}', model: 'm1' });
+  expect(llm.requests[0]!.response_format).toMatchObject({
+    type: 'json_schema',
+    json_schema: { name: 'check_verdicts', strict: true },
   });
 });
