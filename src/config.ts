@@ -149,6 +149,18 @@ export const settings: readonly Setting[] = [
     description: 'Largest accepted task request body (`20mb`, `512kb`, or bytes).',
   },
   {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '120',
+    description:
+      'Task submissions accepted per client IP per minute; more get 429 with `Retry-After`. `0` turns the limit off.',
+  },
+  {
+    name: 'WORKER_METRICS_PORT',
+    default: '(unset: off)',
+    description:
+      "Port where the worker's Temporal SDK metrics are served in Prometheus format (`/metrics`). The service's own metrics are on the API's `/metrics`.",
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: 'pino log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal`.',
@@ -267,6 +279,20 @@ const envSchema = z
         return bytes;
       }),
     MULTI_TENANT: flag('false'),
+    RATE_LIMIT_PER_MINUTE: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .default(120),
+    WORKER_METRICS_PORT: optionalText.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a port number between 1 and 65535' });
+        return z.NEVER;
+      }
+      return n;
+    }),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -320,6 +346,9 @@ export interface Config {
   idleTimeoutMs: number;
   maxBodyBytes: number;
   multiTenant: boolean;
+  /** Task submissions per client IP per minute; 0 is no limit. */
+  rateLimitPerMinute: number;
+  workerMetricsPort: number | undefined;
   logLevel: string;
 }
 
@@ -375,6 +404,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleTimeoutMs: e.IDLE_TIMEOUT,
     maxBodyBytes: e.MAX_BODY_BYTES,
     multiTenant: e.MULTI_TENANT,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -14,7 +14,7 @@ import { installTemporalRuntime } from './temporal/runtime';
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
   const logger = createLogger(config.logLevel);
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.workerMetricsPort);
 
   let devServer: DevServer | undefined;
   let temporalAddress = config.temporal.address;
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     try {
       const worker = await createWorker(config, connection, logger);
-      const api = await startApi(config, temporalAddress, logger);
+      const api = await startApi(config, temporalAddress, logger, { localWorker: () => worker.getState() });
       const uiUrl = config.temporal.uiUrl ?? devServer?.uiUrl;
       logger.info(
         {

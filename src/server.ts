@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import { createApp } from './api/app';
+import { createApp, type AppDeps } from './api/app';
 import { LocalBlobStore } from './blobs/blobStore';
 import { loadConfigFromProcess, type Config } from './config';
-import { createLocalForge, localForgeRoot } from './forge/createForge';
+import { createForge, createLocalForge, localForgeRoot } from './forge/createForge';
 import { localForgeRouter } from './forge/localForgeHttp';
 import { createLogger, type Logger } from './log';
 import { runUntilSignalled } from './processLifecycle';
@@ -16,7 +16,12 @@ export interface RunningApi {
 }
 
 /** Starts the HTTP API on one lazily connected Temporal client shared by all requests. */
-export async function startApi(config: Config, temporalAddress: string, logger: Logger): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  temporalAddress: string,
+  logger: Logger,
+  options: Pick<AppDeps, 'localWorker'> = {},
+): Promise<RunningApi> {
   if (config.apiSecrets.length === 0) {
     logger.warn('API_SECRETS is not set: any non-empty secret is accepted (local development only)');
   }
@@ -28,14 +33,15 @@ export async function startApi(config: Config, temporalAddress: string, logger: 
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, maxJitter: 0.1 }))],
   });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const localForge = config.forge === 'local' ? createLocalForge(config) : undefined;
   const app = createApp({
     config,
     temporal,
     blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
     logger,
-    ...(config.forge === 'local'
-      ? { forgeRoutes: localForgeRouter(createLocalForge(config), localForgeRoot(config)) }
-      : {}),
+    forge: localForge ?? createForge(config),
+    ...(localForge ? { forgeRoutes: localForgeRouter(localForge, localForgeRoot(config)) } : {}),
+    ...options,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, () => resolve(s));

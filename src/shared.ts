@@ -2,7 +2,7 @@
  * What the API, the workflow and the activities agree on: message definitions, search attributes,
  * the workflow id rule and the payload types. Imported by workflow code, so: no Node APIs here.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, type Sinks } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 /** A stored blob, named by the sha256 of its bytes (the claim check carried in workflow payloads). */
@@ -44,6 +44,10 @@ export interface RoundRequest {
   attachments: AttachmentRef[];
   /** The first line of the brief, for people reading the Temporal UI. */
   briefPreview: string;
+  /** The API request that brought this round (x-request-id), so logs of both sides can be joined. */
+  requestId?: string;
+  /** The first model in LLM_MODELS, for activity summaries in the Temporal UI. */
+  modelHint?: string;
   /** How hard this round checks its own work (from the API's configuration when it was received). */
   quality?: QualityPolicy;
 }
@@ -194,4 +198,13 @@ export function emailHash(email: string): string {
     hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }
   return (hash >> 16n).toString(16).padStart(12, '0');
+}
+
+/** What the workflow reports to the worker's metrics (a sink: not in history, skipped on replay). */
+export interface MetricsSinks extends Sinks {
+  metrics: {
+    stepFinished(step: string, seconds: number): void;
+    roundFinished(outcome: 'done' | 'failed' | 'cut_short', seconds: number): void;
+    repairStarted(): void;
+  };
 }

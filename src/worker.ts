@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { LocalBlobStore } from './blobs/blobStore';
 import { loadConfigFromProcess, type Config } from './config';
 import { createForge } from './forge/createForge';
 import { ModelClient } from './llm/modelClient';
 import { createLogger, type Logger } from './log';
+import { repairsTotal, roundDuration, roundsTotal, stepDuration } from './metrics';
 import { runUntilSignalled } from './processLifecycle';
+import type { MetricsSinks } from './shared';
 import { installTemporalRuntime } from './temporal/runtime';
 
 /** Builds the activities' dependencies from configuration: the only place credentials are read. */
@@ -51,13 +53,30 @@ export async function createWorker(
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities(deps),
+    sinks: metricsSinks(),
   });
+}
+
+/** Where the workflow's metrics sink lands: the process's Prometheus registry. Never called on replay. */
+export function metricsSinks(): InjectedSinks<MetricsSinks> {
+  return {
+    metrics: {
+      stepFinished: { fn: (_info, step, seconds) => stepDuration.observe({ step }, seconds) },
+      roundFinished: {
+        fn: (_info, outcome, seconds) => {
+          roundsTotal.inc({ outcome });
+          roundDuration.observe(seconds);
+        },
+      },
+      repairStarted: { fn: () => repairsTotal.inc() },
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const config = loadConfigFromProcess();
   const logger = createLogger(config.logLevel);
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.workerMetricsPort);
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run the worker on its own');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createWorker(config, connection, logger);

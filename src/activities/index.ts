@@ -3,6 +3,7 @@ import { getJson, type BlobStore } from '../blobs/blobStore';
 import { deliverCallback } from '../callback/notifyEvaluator';
 import type { Forge, RepoFile, RepoRef } from '../forge/forge';
 import { roundFiles } from '../forge/roundFiles';
+import { callbacksTotal } from '../metrics';
 import { runChecks, type CheckRunOptions } from '../checks/runChecks';
 import { judgeTextChecks } from '../checks/judgeChecks';
 import type { ModelClient } from '../llm/modelClient';
@@ -310,8 +311,15 @@ export function createActivities(deps: ActivityDeps) {
       payload: CallbackPayload;
     }): Promise<{ status: number; attempts: number }> {
       const attempt = Context.current().info.attempt;
-      const { status } = await deliverCallback(input.evaluationUrl, input.payload, attempt);
-      return { status, attempts: attempt };
+      try {
+        const { status } = await deliverCallback(input.evaluationUrl, input.payload, attempt);
+        callbacksTotal.inc({ outcome: 'accepted' });
+        return { status, attempts: attempt };
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        callbacksTotal.inc({ outcome: type === 'EvaluatorUnreachable' ? 'unreachable' : 'rejected' });
+        throw err;
+      }
     },
   };
 }

@@ -46,13 +46,13 @@ export function queryStatus(client: Client, workflowId: string, ms?: number): Pr
   return withTemporalDeadline(client, () => client.workflow.getHandle(workflowId).query(statusQuery), ms);
 }
 
-interface RunningActivity {
+export interface RunningActivity {
   step: string;
   attempt: number;
   lastError?: string;
 }
 
-async function runningActivities(
+export async function runningActivities(
   client: Client,
   workflowId: string,
 ): Promise<{ running: boolean; activities: RunningActivity[] }> {
@@ -74,7 +74,12 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 export type PresentedRound = ReturnType<typeof presentRound>;
 
 /** Where a self-check screenshot of this task can be fetched. */
-function screenshotUrl(config: Config, task: string, email: string | undefined, sha256: string): string {
+export function screenshotUrl(
+  config: Config,
+  task: string,
+  email: string | undefined,
+  sha256: string,
+): string {
   const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}/screenshots/${sha256}`;
   return config.multiTenant && email ? `${url}?email=${encodeURIComponent(email)}` : url;
 }
@@ -100,7 +105,11 @@ function presentAttempt(a: CheckAttempt, screenshot: (sha256: string) => string)
   };
 }
 
-function presentRound(r: RoundStatus, live: RunningActivity[], screenshot: (sha256: string) => string) {
+export function presentRound(
+  r: RoundStatus,
+  live: RunningActivity[],
+  screenshot: (sha256: string) => string,
+) {
   const inProgress = r.state !== 'queued' && r.state !== 'done' && r.state !== 'failed';
   const current = inProgress ? live : [];
   const retrying = current.find((a) => a.lastError);
@@ -139,7 +148,7 @@ function presentRound(r: RoundStatus, live: RunningActivity[], screenshot: (sha2
   };
 }
 
-function identityFromRequest(
+export function identityFromRequest(
   deps: AppDeps,
   req: Request,
   res: Response,

@@ -55,6 +55,8 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
     spec: await putJson(deps.blobs, spec),
     attachments,
     briefPreview: (r.briefTitle || r.brief).split('\n')[0]!.slice(0, 200),
+    requestId: String(req.id),
+    modelHint: deps.config.llm.models[0],
     quality: { selfCheck: deps.config.selfCheck.enabled, maxRepairs: deps.config.selfCheck.maxRepairs },
   };
   const { workflowId, repoName } = taskIdentity(r.task, r.email, deps.config.multiTenant);
@@ -91,6 +93,13 @@ export async function submitTask(deps: AppDeps, req: Request, res: Response): Pr
           { key: searchAttributes.taskEmail, value: r.email },
         ],
         staticSummary: `Task ${r.task} for ${r.email}`,
+        staticDetails: [
+          `**Task** ${r.task} · **email** ${r.email} · first request: round ${r.round}`,
+          '',
+          `**Brief:** ${round.briefPreview}`,
+          '',
+          `Status: ${statusUrl(deps.config, r.task, r.email)}`,
+        ].join('\n'),
       }),
     );
   } catch (err) {

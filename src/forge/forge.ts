@@ -37,6 +37,8 @@ export interface WaitOptions {
 
 export interface Forge {
   readonly kind: 'github' | 'local';
+  /** Whether the credentials work (GitHub: the token is accepted); for `/ready`. Never throws. */
+  checkAccess(): Promise<{ ok: boolean; detail: string }>;
   /** Creates the repo (with an initial commit) or reuses the existing one. */
   ensureRepo(req: { name: string; description: string; mustExist: boolean }): Promise<RepoRef>;
   /** The commit `main` points at, or undefined for a repo without commits. */

@@ -48,6 +48,22 @@ export class GitHubForge implements Forge {
     });
   }
 
+  async checkAccess(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const me = await this.octokit.users.getAuthenticated();
+      return { ok: true, detail: `GitHub token of ${me.data.login}` };
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      return {
+        ok: false,
+        detail:
+          status === 401
+            ? 'GitHub refused GITHUB_TOKEN (401): it is invalid or expired'
+            : `GitHub could not be reached (${status ? `HTTP ${status}` : (err as Error).message})`,
+      };
+    }
+  }
+
   private owner(): Promise<string> {
     this.ownerLogin ??= this.opts.owner
       ? Promise.resolve(this.opts.owner)

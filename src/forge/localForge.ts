@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { permanentFailure, retryableFailure } from '../failures';
 import {
@@ -170,6 +171,16 @@ export class LocalForge implements Forge {
       (last) => `Pages at ${pagesUrl} did not answer 200 (last: ${last})`,
     );
     return { pagesUrl };
+  }
+
+  async checkAccess(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      await mkdir(this.opts.root, { recursive: true });
+      await access(this.opts.root, constants.W_OK);
+      return { ok: true, detail: `LocalForge at ${this.opts.root}` };
+    } catch (err) {
+      return { ok: false, detail: `LocalForge cannot write ${this.opts.root}: ${(err as Error).message}` };
+    }
   }
 
   async hasRepo(owner: string, name: string): Promise<boolean> {

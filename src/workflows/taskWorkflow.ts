@@ -8,15 +8,19 @@ import {
   log,
   patched,
   proxyActivities,
+  proxySinks,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { Activities, GenerateAppResult, SpecOfRound } from '../activities';
+import { progressMarkdown } from './progressReport';
 import type { RepoRef } from '../forge/forge';
 import {
+  type MetricsSinks,
   type CheckAttempt,
   type FileRef,
   roundSignal,
@@ -37,44 +41,53 @@ const forgeRetry: RetryPolicy = {
 };
 
 /** Quick calls to the forge: short timeouts, a handful of retries, permanent errors stop at once. */
-const { ensureRepo, ensurePages, currentCommit } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: forgeRetry,
-});
+const forgeCall: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: forgeRetry };
 
 /** Publishing heartbeats, so a publish lost with its worker is retried in seconds, not minutes. */
-const { publishRound } = proxyActivities<Activities>({
+const publishCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
   retry: forgeRetry,
-});
+};
 
 /** The model may stream for minutes; heartbeats (progress) tell a slow model from a dead worker. */
-const { generateApp, repairApp } = proxyActivities<Activities>({
+const modelCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
-});
+};
 
-const { waitForPages } = proxyActivities<Activities>({
+const pagesCall: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
-});
+};
 
 /** Chromium loads the page and re-polls checks; a model may judge the prose ones. */
-const { selfCheck } = proxyActivities<Activities>({
+const checkCall: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 2 },
-});
+};
 
 /** The protocol's callback schedule: 1, 2, 4, 8 … s, capped at 60 s, for up to a day. */
-const { notifyEvaluator } = proxyActivities<Activities>({
+const notifyCall: ActivityOptions = {
   startToCloseTimeout: '45 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
-});
+};
+
+/** The activities with these options and a one-line summary the Temporal UI shows for the call. */
+function activities(options: ActivityOptions, summary: string) {
+  return proxyActivities<Activities>({ ...options, summary });
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+
+const { metrics } = proxySinks<MetricsSinks>();
+
+/** Refreshes the Markdown the Temporal UI shows as this workflow's current details. */
+let refreshDetails: () => void = () => undefined;
 
 /** Round summaries kept across continue-as-new; older ones are dropped (their nonces are kept). */
 const roundsKept = 50;
@@ -107,6 +120,8 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskStatus
     });
   });
   setHandler(statusQuery, () => ({ task: input.task, rounds }));
+  refreshDetails = () => setCurrentDetails(progressMarkdown(input.task, rounds));
+  refreshDetails();
 
   for (;;) {
     if (workflowInfo().continueAsNewSuggested) {
@@ -145,18 +160,25 @@ async function runRound(
   // Notify must start before the deadline, so the steps before it stop a little earlier.
   const cutoff = status.deadlineAt - Math.min(30_000, input.roundDeadlineMs / 10);
   const cycleStartedAt = Date.now();
+  log.info('round started', { round: req.round, nonce: req.nonce, requestId: req.requestId });
   try {
     setState(status, 'generating');
     const repo = await timed(status, 'ensureRepo', () =>
-      ensureRepo({ task: input.repoName, description: req.briefPreview, mustExist: req.round > 1 }),
+      activities(forgeCall, `repo ${input.repoName} for round ${req.round}`).ensureRepo({
+        task: input.repoName,
+        description: req.briefPreview,
+        mustExist: req.round > 1,
+      }),
     );
     status.repoUrl = repo.url;
     // Pages provisioning is slow on GitHub; it overlaps with the model's time instead of following it.
-    const pagesOn = timed(status, 'ensurePages', () => ensurePages({ repo }));
+    const pagesOn = timed(status, 'ensurePages', () =>
+      activities(forgeCall, `turn on Pages for ${repo.name}`).ensurePages({ repo }),
+    );
     pagesOn.catch(() => undefined); // awaited below; this only keeps an early generate failure from leaving it unhandled
     const generated = await beforeDeadline(cutoff, () =>
       timed(status, 'generate', () =>
-        generateApp({
+        activities(modelCall, `generate round ${req.round} (${req.modelHint ?? 'model'})`).generateApp({
           task: input.task,
           round: req.round,
           spec: req.spec,
@@ -190,9 +212,12 @@ async function runRound(
   } catch (err) {
     status.lastError = describe(err);
     setState(status, 'failed');
-    log.warn('round failed', { round: req.round, error: status.lastError });
+    log.warn('round failed', { round: req.round, requestId: req.requestId, error: status.lastError });
   } finally {
     status.finishedAt = Date.now();
+    refreshDetails();
+    const outcome = status.state === 'failed' ? 'failed' : status.cutShort ? 'cut_short' : 'done';
+    metrics.roundFinished(outcome, (status.finishedAt - status.receivedAt) / 1000);
   }
 }
 
@@ -231,7 +256,7 @@ async function checkAndRepair(ctx: RoundContext): Promise<void> {
       setState(status, 'checking');
       const checked = await beforeDeadline(cutoff, () =>
         timed(status, 'selfCheck', () =>
-          selfCheck({
+          activities(checkCall, `self-check attempt ${attempt} @${short(status.commitSha!)}`).selfCheck({
             task: ctx.input.task,
             round: req.round,
             attempt,
@@ -248,6 +273,7 @@ async function checkAndRepair(ctx: RoundContext): Promise<void> {
       }
       const current: CheckAttempt = { attempt, ...checked };
       attempts.push(current);
+      refreshDetails();
       lastCycleMs = Date.now() - cycleStartedAt;
       if (failing(current).length === 0) break;
       const stop = !ctx.generated.repairable
@@ -293,10 +319,14 @@ async function repairOnce(
 ): Promise<{ files: FileRef[] } | string> {
   const { req, status, repo, cutoff } = ctx;
   try {
+    metrics.repairStarted();
     setState(status, 'generating');
     const repaired = await beforeDeadline(cutoff, () =>
       timed(status, 'repair', () =>
-        repairApp({
+        activities(
+          modelCall,
+          `repair ${repair} of round ${req.round} (${req.modelHint ?? 'model'})`,
+        ).repairApp({
           task: ctx.input.task,
           round: req.round,
           spec: req.spec,
@@ -346,7 +376,14 @@ function publishStep(
   setState(status, 'publishing');
   return beforeDeadline(cutoff, () =>
     timed(status, 'publish', () =>
-      publishRound({
+      activities(
+        publishCall,
+        which.restoreOf !== undefined
+          ? `publish round ${req.round}: restore attempt ${which.restoreOf}`
+          : which.repair
+            ? `publish round ${req.round}: repair ${which.repair}`
+            : `publish round ${req.round}`,
+      ).publishRound({
         repo,
         round: req.round,
         nonce: req.nonce,
@@ -361,7 +398,11 @@ function publishStep(
 /** Waits, before the deadline, until Pages serves `commitSha`. */
 function pagesStep({ status, repo, cutoff }: StepScope, commitSha: string) {
   setState(status, 'waiting_for_pages');
-  return beforeDeadline(cutoff, () => timed(status, 'waitForPages', () => waitForPages({ repo, commitSha })));
+  return beforeDeadline(cutoff, () =>
+    timed(status, 'waitForPages', () =>
+      activities(pagesCall, `wait for Pages @${short(commitSha)}`).waitForPages({ repo, commitSha }),
+    ),
+  );
 }
 
 /** Reports the repo as it stands when the deadline cut a step short: late is worse than partial. */
@@ -373,7 +414,9 @@ async function notifyAfterCutShort(
   step: string,
 ): Promise<void> {
   status.cutShort = step;
-  const { commitSha } = await timed(status, 'currentCommit', () => currentCommit({ repo }));
+  const { commitSha } = await timed(status, 'currentCommit', () =>
+    activities(forgeCall, `current commit of ${repo.name}`).currentCommit({ repo }),
+  );
   if (!commitSha)
     throw ApplicationFailure.nonRetryable(
       `The deadline came during ${step} and the repo has no commit to report`,
@@ -391,7 +434,10 @@ async function notify(
 ): Promise<void> {
   setState(status, 'notifying');
   status.callback = await timed(status, 'notify', () =>
-    notifyEvaluator({
+    activities(
+      notifyCall,
+      `notify evaluator: round ${req.round} @${short(status.commitSha!)}`,
+    ).notifyEvaluator({
       evaluationUrl: req.evaluationUrl,
       payload: {
         email: req.email,
@@ -438,6 +484,7 @@ async function beforeDeadline<T>(
 
 function setState(status: RoundStatus, state: RoundState): void {
   status.state = state;
+  refreshDetails();
   upsertSearchAttributes([
     { key: searchAttributes.taskRound, value: status.round },
     { key: searchAttributes.taskState, value: state },
@@ -454,6 +501,7 @@ async function timed<T>(status: RoundStatus, step: string, run: () => Promise<T>
     throw err;
   } finally {
     timing.finishedAt = Date.now();
+    metrics.stepFinished(step, (timing.finishedAt - timing.startedAt) / 1000);
   }
 }
 

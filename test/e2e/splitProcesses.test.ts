@@ -15,6 +15,7 @@ let api: ServiceProcess;
 let worker: ServiceProcess;
 let dataDir: string;
 let apiUrl: string;
+let workerMetricsPort: number;
 
 beforeAll(async () => {
   env = await startTemporal();
@@ -34,7 +35,8 @@ beforeAll(async () => {
     API_SECRETS: 'split-secret',
   };
   api = startEntryPoint('server.ts', shared);
-  worker = startEntryPoint('worker.ts', shared);
+  workerMetricsPort = await freePort();
+  worker = startEntryPoint('worker.ts', { ...shared, WORKER_METRICS_PORT: String(workerMetricsPort) });
   await waitFor(async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined), 60_000, 'the API');
   await waitFor(
     async () => (worker.output().includes('worker polling') ? true : undefined),
@@ -67,6 +69,22 @@ test('a round goes from the API process through Temporal to the worker process a
   const [callback] = await evaluator.waitForAccepted(1, 60_000);
   expect(callback!.body).toMatchObject({ task: 'split-task', round: 1, nonce: 'split-1' });
   expect(await fetch(String(callback!.body.pages_url)).then((r) => r.text())).toBe('<p>split</p>\n');
+});
+
+test('the API process finds the worker process through the task queue’s pollers', async () => {
+  const res = await fetch(`${apiUrl}/ready`);
+  const body = (await res.json()) as { components: { worker: { ok: boolean; detail: string } } };
+  expect(res.status).toBe(200);
+  expect(body.components.worker).toEqual({
+    ok: true,
+    detail: expect.stringMatching(/poller\(s\) on split-test$/),
+  });
+});
+
+test('the worker serves the Temporal SDK’s metrics on WORKER_METRICS_PORT', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`)).text();
+  expect(text).toMatch(/^temporal_[a-z_]+/m);
+  expect(text).toContain('task_queue="split-test"');
 });
 
 test('both processes stop cleanly on SIGTERM', async () => {

@@ -10,9 +10,9 @@ import { LocalBlobStore } from '../../src/blobs/blobStore';
 import { loadConfig, type Config } from '../../src/config';
 import { createLocalForge, localForgeRoot } from '../../src/forge/createForge';
 import { localForgeRouter } from '../../src/forge/localForgeHttp';
-import { createLogger } from '../../src/log';
+import { createLogger, type Logger } from '../../src/log';
 import type { PresentedRound } from '../../src/api/taskStatus';
-import { buildActivityDeps } from '../../src/worker';
+import { buildActivityDeps, metricsSinks } from '../../src/worker';
 
 /** The API and a worker, in this process, on a shared Temporal test environment. */
 export interface Stack {
@@ -29,7 +29,7 @@ export async function startStack(
   env: TestWorkflowEnvironment,
   bundle: WorkflowBundle,
   vars: Record<string, string>,
-  options: { serveLocally?: CheckRunOptions['serveLocally'] } = {},
+  options: { serveLocally?: CheckRunOptions['serveLocally']; logger?: Logger } = {},
 ): Promise<Stack> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,29 +40,37 @@ export async function startStack(
     LOG_LEVEL: 'silent',
     // Checks that fail are re-polled this long; the production default (15 s) would only slow tests.
     CHECK_TIMEOUT_SECONDS: '2',
+    // Suites send many tasks from one address; the limit itself has its own test.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...vars,
   });
-  const logger = createLogger('silent');
+  const logger = options.logger ?? createLogger('silent');
+  const deps = buildActivityDeps(config);
+  const localForge = createLocalForge(config);
+  let workerState = () => 'INITIALIZED';
   const app = createApp({
     config,
     temporal: env.client,
     blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
     logger,
-    forgeRoutes: localForgeRouter(createLocalForge(config), localForgeRoot(config)),
+    forge: localForge,
+    forgeRoutes: localForgeRouter(localForge, localForgeRoot(config)),
+    localWorker: () => workerState(),
   });
   server.on('request', app);
-  const deps = buildActivityDeps(config);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle: bundle,
+    sinks: metricsSinks(),
     activities: createActivities({
       ...deps,
       pagesPollIntervalMs: 50,
       checks: { ...deps.checks, serveLocally: options.serveLocally },
     }),
   });
+  workerState = () => worker.getState();
   const running = worker.run();
   const api = `http://127.0.0.1:${port}`;
 
@@ -71,7 +79,7 @@ export async function startStack(
     config,
     worker,
     async close() {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
