@@ -55,13 +55,18 @@ export const appAnswerSchema = {
 };
 
 /** Token shapes that must never be published; the service's own secrets are checked too. */
-const secretPatterns: { name: string; pattern: RegExp }[] = [
+export const secretPatterns: { name: string; pattern: RegExp }[] = [
   { name: 'GitHub token', pattern: /\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}/ },
   { name: 'GitHub fine-grained token', pattern: /\bgithub_pat_[A-Za-z0-9_]{30,}/ },
   { name: 'OpenAI-style API key', pattern: /\bsk-(proj-|live-)?[A-Za-z0-9_-]{20,}/ },
   { name: 'AWS access key', pattern: /\bAKIA[0-9A-Z]{16}\b/ },
   { name: 'private key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
 ];
+
+/** The kinds of credential that appear in `text` (by pattern name), for scans of whole repos too. */
+export function findSecrets(text: string): string[] {
+  return secretPatterns.filter(({ pattern }) => pattern.test(text)).map(({ name }) => name);
+}
 
 export function parseModelAnswer(text: string): GeneratedApp {
   const json = extractJsonObject(text);

@@ -8,9 +8,9 @@ import { parse } from 'yaml';
 import type { PresentedRound } from '../../src/api/taskStatus';
 import { localForgeRoot } from '../../src/forge/createForge';
 import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
-import { appAnswer, startFakeLlm, type FakeLlm, type ScriptedAnswer } from '../fakes/llmServer';
+import { startFakeLlm, type FakeLlm } from '../fakes/llmServer';
 import { serveCdnFromNodeModules } from '../helpers/localCdn';
-import { taskOfPrompt } from '../helpers/scriptedWorld';
+import { misspelt, sampleModel } from '../helpers/sampleApps';
 import { startStack, type Stack } from '../helpers/stack';
 import { recordHistory, startTemporal } from '../helpers/temporal';
 
@@ -31,14 +31,6 @@ interface TaskTemplate {
 }
 
 const examples = path.join(__dirname, '..', '..', 'examples', 'tasks');
-const fixtures = path.join(__dirname, '..', 'fixtures', 'sample-apps');
-/** The id each task's deliberately wrong first answer misspells. */
-const misspelt: Record<string, [string, string]> = {
-  'csv-dashboard': ['order-total', 'order-totl'],
-  'image-caption': ['image-size', 'image-sise'],
-  'markdown-viewer': ['rendered', 'rendred'],
-};
-
 const secret = 'sample-tasks-secret';
 let env: TestWorkflowEnvironment;
 let llm: FakeLlm;
@@ -46,34 +38,10 @@ let evaluator: FakeEvaluator;
 let stack: Stack;
 let dataDir: string;
 
-function appFiles(task: string, round: number): Record<string, string> {
-  const dir = path.join(fixtures, task, `round-${round}`);
-  return {
-    'index.html': readFileSync(path.join(dir, 'index.html'), 'utf8'),
-    'README.md': readFileSync(path.join(dir, 'README.md'), 'utf8'),
-  };
-}
-
-/** Round 1's first answer is wrong, its repair right; later rounds are right at once. Prose checks pass. */
-function scriptedModel(messages: unknown): ScriptedAnswer {
-  const prompt = JSON.stringify(messages);
-  const task = taskOfPrompt(messages);
-  const round = Number(/# Task \S+, round (\d+)/.exec(prompt)?.[1]);
-  if (prompt.includes('judge the plain-language checks')) {
-    const verdicts = [1, 2, 3, 4, 5].map((check) => ({ check, pass: true, reason: 'it holds' }));
-    return { content: JSON.stringify({ verdicts }) };
-  }
-  const right = appFiles(task, round);
-  if (prompt.includes('failed its self-check')) return appAnswer({ 'index.html': right['index.html']! });
-  if (round > 1) return appAnswer(right);
-  const [id, typo] = misspelt[task]!;
-  return appAnswer({ ...right, 'index.html': right['index.html']!.replaceAll(id, typo) });
-}
-
 beforeAll(async () => {
   env = await startTemporal();
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
-  llm = await startFakeLlm((req) => scriptedModel(req.messages));
+  llm = await startFakeLlm((req) => sampleModel(req.messages, { firstAnswerWrong: true }));
   evaluator = await startFakeEvaluator();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-samples-'));
   stack = await startStack(
