@@ -10,6 +10,7 @@ export default tseslint.config(
       'data/',
       'coverage/',
       'jest.config.js',
+      'jest.chaos.config.js',
       'test/summaryReporter.js',
     ],
   },

@@ -119,6 +119,7 @@ async function main(): Promise<number> {
     return result.state === 'done' ? 0 : 1;
   } finally {
     receiver.server.close();
+    receiver.server.closeAllConnections();
     await rm(dir, { recursive: true, force: true });
   }
 }

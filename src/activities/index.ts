@@ -158,12 +158,25 @@ export function createActivities(deps: ActivityDeps) {
     opts: { repair: boolean },
   ): Promise<GenerateAppResult> {
     const heartbeat = throttledHeartbeat();
-    const { app, model } = await deps.model.generate(messages, {
-      onProgress: (p) => heartbeat(p),
-      signal: Context.current().cancellationSignal,
-      knownSecrets: deps.knownSecrets,
-      existingPaths: prompt.currentFiles.map((f) => f.path),
-    });
+    // Heartbeats prove the worker is alive, not that tokens flow: a model may think for a minute
+    // before its first token, so a timer keeps them coming (with the latest progress) meanwhile.
+    let progress: unknown = { stage: 'waiting for the model' };
+    const keepAlive = setInterval(() => Context.current().heartbeat(progress), 5_000);
+    let answer: Awaited<ReturnType<ModelClient['generate']>>;
+    try {
+      answer = await deps.model.generate(messages, {
+        onProgress: (p) => {
+          progress = p;
+          heartbeat(p);
+        },
+        signal: Context.current().cancellationSignal,
+        knownSecrets: deps.knownSecrets,
+        existingPaths: prompt.currentFiles.map((f) => f.path),
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
+    const { app, model } = answer;
     // A repair that leaves README.md out leaves it as it is; a round that does gets one (see withReadme).
     const currentReadme = prompt.currentFiles.find((f) => f.path === 'README.md')?.content.toString('utf8');
     const files = opts.repair

@@ -50,11 +50,15 @@ const publishCall: ActivityOptions = {
   retry: forgeRetry,
 };
 
-/** The model may stream for minutes; heartbeats (progress) tell a slow model from a dead worker. */
+/**
+ * The model may stream for minutes; heartbeats (every few seconds while the worker lives) tell a
+ * slow model from a dead worker within 20 s. Five attempts: a worker killed mid-generation costs one,
+ * and the round's deadline bounds them all anyway.
+ */
 const modelCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 };
 
 const pagesCall: ActivityOptions = {

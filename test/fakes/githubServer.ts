@@ -43,6 +43,8 @@ export interface FakeGitHub extends LocalServer {
   calls: Map<string, number>;
   /** Fails the next calls of a route (`METHOD /route/pattern`), e.g. `POST /repos/{owner}/{repo}/git/trees`. */
   inject(route: string, fault: Fault): void;
+  /** Fails this share of all authenticated API calls (0–1) with this status, chosen by `random`. */
+  randomFaults: { rate: number; status: number; random: () => number };
   /** A build shows up `queueMs` after a push and takes `buildMs` (a site's first build: `firstBuildMs`). */
   timing: { queueMs: number; buildMs: number; firstBuildMs: number };
   parentOf(sha: string): string | undefined;
@@ -65,6 +67,7 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
   const redirects = new Map<string, string>();
   const calls = new Map<string, number>();
   const faults = new Map<string, Fault>();
+  const randomFaults: FakeGitHub['randomFaults'] = { rate: 0, status: 502, random: Math.random };
   const timing = { queueMs: 0, buildMs: 50, firstBuildMs: 50 };
   let nextBuildError: string | undefined;
   let base = '';
@@ -329,6 +332,9 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
       const m = pattern.exec(url.pathname.replace(/%2F/gi, '/'));
       if (!m) continue;
       calls.set(key, (calls.get(key) ?? 0) + 1);
+      if (randomFaults.rate > 0 && randomFaults.random() < randomFaults.rate) {
+        return send(res, randomFaults.status, { message: 'Server Error (injected at random)' });
+      }
       const fault = faults.get(key);
       if (fault) {
         if (--fault.times! <= 0) faults.delete(key);
@@ -367,6 +373,7 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
     calls,
     timing,
     inject: (key, fault) => faults.set(key, { times: 1, ...fault }),
+    randomFaults,
     failNextBuild: (message) => (nextBuildError = message),
     redirect: (from, to) => redirects.set(from, to),
     parentOf: (sha) => {

@@ -55,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   receiver?.server.close();
+  receiver?.server.closeAllConnections();
   await stack?.close();
   await env?.teardown();
   await llm?.close();
