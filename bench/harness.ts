@@ -5,7 +5,13 @@ import { createLogger } from '../src/log';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { startFakeEvaluator, type FakeEvaluator } from '../test/fakes/evaluatorServer';
 import { appAnswer, startFakeLlm, type FakeLlm } from '../test/fakes/llmServer';
-import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../test/helpers/processes';
+import {
+  apiAnswering,
+  freePort,
+  startEntryPoint,
+  workerPolling,
+  type ServiceProcess,
+} from '../test/helpers/processes';
 
 /**
  * What every benchmark runs against: the Temporal CLI dev server (SQLite), the API and one worker as
@@ -58,12 +64,8 @@ export async function startService(
   };
   const apiProcess = startEntryPoint('server.ts', env);
   const worker = startEntryPoint('worker.ts', env);
-  await waitFor(async () => ((await fetch(`${api}/health`)).ok ? true : undefined), 60_000, 'the API');
-  await waitFor(
-    async () => (worker.output().includes('worker polling') ? true : undefined),
-    60_000,
-    'the worker',
-  );
+  await apiAnswering(api);
+  await workerPolling(worker);
   return {
     api,
     llm,

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config';
 import { createLocalForge, localForgeRoot } from '../../src/forge/createForge';
 import { localForgeRouter } from '../../src/forge/localForgeHttp';
 import { createLogger } from '../../src/log';
+import { chaosSeed } from '../helpers/chaosSeed';
 import { startTemporal } from '../helpers/temporal';
 
 /**
@@ -189,8 +190,7 @@ const body: fc.Arbitrary<string> = fc.oneof(
 );
 
 test('2,000 generated bodies: never a 5xx, always a JSON answer, nothing outside DATA_DIR', async () => {
-  const fuzzSeed = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
-  console.log(`fuzz: seed ${fuzzSeed}`);
+  const fuzzSeed = chaosSeed('fuzz');
   const seen = new Map<number, number>();
   await fc.assert(
     fc.asyncProperty(body, fc.constantFrom('/api/tasks', '/task', '/api-endpoint'), async (text, route) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/githubServer';
+import { chaosSeed, seededRandom } from '../helpers/chaosSeed';
 import { startScriptedWorld, type ScriptedWorld } from '../helpers/scriptedWorld';
 import { startStack, type Stack } from '../helpers/stack';
 import { startTemporal } from '../helpers/temporal';
@@ -21,17 +22,6 @@ let world: ScriptedWorld;
 let gh: FakeGitHub;
 let stack: Stack;
 let dataDir: string;
-
-/** A seeded generator, so a failing run can be replayed with the same faults. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   env = await startTemporal();
@@ -65,9 +55,8 @@ afterAll(async () => {
 });
 
 test(`${tasks} tasks over ${seconds} s with GitHub 5xx (10%), a secondary rate limit and a flaky evaluator`, async () => {
-  const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-  console.log(`load with faults: seed ${seed}`);
-  const random = mulberry32(seed);
+  const seed = chaosSeed('load with faults');
+  const random = seededRandom(seed);
   gh.randomFaults.random = random;
   gh.randomFaults.rate = 0.1;
   gh.inject('POST /repos/{owner}/{repo}/git/trees', {

@@ -2,11 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/log';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { appAnswer } from '../fakes/llmServer';
-import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../helpers/processes';
+import {
+  apiAnswering,
+  freePort,
+  startEntryPoint,
+  waitFor,
+  workerPolling,
+  type ServiceProcess,
+} from '../helpers/processes';
+import { chaosSeed, seededRandom } from '../helpers/chaosSeed';
 import { startScriptedWorld, type ScriptedWorld } from '../helpers/scriptedWorld';
+import { devServerOptions } from '../helpers/temporal';
 
 /**
  * Random kills: 20 rounds start one after another; during each, at a random moment, the worker is
@@ -26,19 +34,10 @@ let env: Record<string, string>;
 let api: ServiceProcess | undefined;
 const workers: ServiceProcess[] = [];
 
-const devServerOptions = () => ({
-  cliPath: process.env.TEMPORAL_CLI_PATH!,
-  dataDir,
-  port: temporalPort,
-  uiPort: temporalPort + 1,
-  namespace: 'default',
-  logger: createLogger('silent'),
-});
-
 async function startWorker(): Promise<ServiceProcess> {
   const p = startEntryPoint('worker.ts', env);
   workers.push(p);
-  await waitFor(async () => (p.output().includes('worker polling') ? true : undefined), 60_000, 'a worker');
+  await workerPolling(p, 'a worker');
   return p;
 }
 
@@ -46,7 +45,7 @@ beforeAll(async () => {
   world = await startScriptedWorld();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-kills-'));
   temporalPort = await freePort();
-  temporal = await startDevServer(devServerOptions());
+  temporal = await startDevServer(devServerOptions(dataDir, temporalPort));
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
   env = {
@@ -61,7 +60,7 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: '0',
   };
   api = startEntryPoint('server.ts', env);
-  await waitFor(async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined), 60_000, 'the API');
+  await apiAnswering(apiUrl);
 }, 120_000);
 
 afterAll(async () => {
@@ -74,10 +73,8 @@ afterAll(async () => {
 test(
   `${rounds} rounds, a worker SIGKILLed during each (Temporal restarted in ${temporalRestarts})`,
   async () => {
-    const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-    let state = seed;
-    const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    console.log(`random kills: seed ${seed}`);
+    const seed = chaosSeed('random kills');
+    const random = seededRandom(seed);
     const restartAt = new Set<number>();
     while (restartAt.size < temporalRestarts) restartAt.add(Math.floor(random() * rounds));
 
@@ -98,7 +95,7 @@ test(
       await worker.exited;
       if (restartAt.has(i)) {
         await temporal.stop();
-        temporal = await startDevServer(devServerOptions());
+        temporal = await startDevServer(devServerOptions(dataDir, temporalPort));
       }
       worker = await startWorker();
     }

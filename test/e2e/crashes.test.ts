@@ -3,10 +3,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createLogger } from '../../src/log';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { startScriptedWorld, type ScriptedWorld } from '../helpers/scriptedWorld';
-import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../helpers/processes';
+import {
+  apiAnswering,
+  freePort,
+  startEntryPoint,
+  waitFor,
+  workerPolling,
+  type ServiceProcess,
+} from '../helpers/processes';
+import { devServerOptions } from '../helpers/temporal';
 
 /**
  * What production does to us: workers SIGKILLed mid-round, Temporal restarted mid-round. The API
@@ -22,25 +29,16 @@ let api: ServiceProcess | undefined;
 const workers: ServiceProcess[] = [];
 const secret = 'crash-test-secret';
 
-const devServerOptions = () => ({
-  cliPath: process.env.TEMPORAL_CLI_PATH!,
-  dataDir,
-  port: temporalPort,
-  uiPort: temporalPort + 1,
-  namespace: 'default',
-  logger: createLogger('silent'),
-});
-
 async function startApi(): Promise<ServiceProcess> {
   const p = startEntryPoint('server.ts', env);
-  await waitFor(async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined), 60_000, 'the API');
+  await apiAnswering(apiUrl);
   return p;
 }
 
 async function startWorker(): Promise<ServiceProcess> {
   const p = startEntryPoint('worker.ts', env);
   workers.push(p);
-  await waitFor(async () => (p.output().includes('worker polling') ? true : undefined), 60_000, 'a worker');
+  await workerPolling(p, 'a worker');
   return p;
 }
 
@@ -88,7 +86,7 @@ beforeAll(async () => {
   world = await startScriptedWorld();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-crash-'));
   temporalPort = await freePort();
-  temporal = await startDevServer(devServerOptions());
+  temporal = await startDevServer(devServerOptions(dataDir, temporalPort));
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
   env = {
@@ -180,7 +178,7 @@ test('Temporal restarted mid-round (same database): the round completes', async 
 
   await temporal.stop();
   await new Promise((r) => setTimeout(r, 1000));
-  temporal = await startDevServer(devServerOptions());
+  temporal = await startDevServer(devServerOptions(dataDir, temporalPort));
 
   const [callback] = await acceptedCallbacks(task, 1, 90_000);
   expect(callback!.body).toMatchObject({ task, round: 1 });

@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
 import { appAnswer, startFakeLlm, type FakeLlm } from '../fakes/llmServer';
-import { freePort, startEntryPoint, waitFor, type ServiceProcess } from '../helpers/processes';
+import {
+  apiAnswering,
+  freePort,
+  startEntryPoint,
+  waitFor,
+  workerPolling,
+  type ServiceProcess,
+} from '../helpers/processes';
 import { startTemporal } from '../helpers/temporal';
 
 /** Production shape: the API (`npm run api`) and a worker (`npm run worker`) as separate processes on one Temporal. */
@@ -37,12 +44,8 @@ beforeAll(async () => {
   api = startEntryPoint('server.ts', shared);
   workerMetricsPort = await freePort();
   worker = startEntryPoint('worker.ts', { ...shared, WORKER_METRICS_PORT: String(workerMetricsPort) });
-  await waitFor(async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined), 60_000, 'the API');
-  await waitFor(
-    async () => (worker.output().includes('worker polling') ? true : undefined),
-    60_000,
-    'the worker',
-  );
+  await apiAnswering(apiUrl);
+  await workerPolling(worker);
 }, 90_000);
 
 afterAll(async () => {
@@ -111,7 +114,7 @@ test('npm start with TEMPORAL_ADDRESS set runs only the worker and the API, on t
     LLM_MODELS: 'fake-model',
   });
   try {
-    await waitFor(async () => ((await fetch(`${url}/health`)).ok ? true : undefined), 60_000, 'the service');
+    await apiAnswering(url, 'the service');
     const res = await fetch(`${url}/api/tasks`, {
       method: 'POST',
       body: JSON.stringify({

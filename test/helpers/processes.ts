@@ -73,3 +73,13 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Resolves once the API at `url` answers `/health`. */
+export function apiAnswering(url: string, what = 'the API'): Promise<true> {
+  return waitFor(async () => ((await fetch(`${url}/health`)).ok ? true : undefined), 60_000, what);
+}
+
+/** Resolves once a worker process has logged that it polls its task queue. */
+export function workerPolling(worker: ServiceProcess, what = 'the worker'): Promise<true> {
+  return waitFor(async () => (worker.output().includes('worker polling') ? true : undefined), 60_000, what);
+}

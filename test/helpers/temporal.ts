@@ -3,7 +3,9 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../src/log';
 import { searchAttributes } from '../../src/shared';
+import type { DevServerOptions } from '../../src/temporal/devServer';
 
 /** A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes. */
 /** `extraArgs` go to `temporal server start-dev`, e.g. dynamic config that shrinks limits for a test. */
@@ -46,4 +48,16 @@ export async function recordHistory(
   mkdirSync(dir, { recursive: true });
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(path.join(dir, `${name}.pb`), temporal.api.history.v1.History.encode(history).finish());
+}
+
+/** A Temporal CLI dev server keeping its SQLite database in `dataDir`: restartable on the same data. */
+export function devServerOptions(dataDir: string, port: number): DevServerOptions {
+  return {
+    cliPath: process.env.TEMPORAL_CLI_PATH!,
+    dataDir,
+    port,
+    uiPort: port + 1,
+    namespace: 'default',
+    logger: createLogger('silent'),
+  };
 }
