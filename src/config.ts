@@ -170,6 +170,11 @@ export const settings: readonly Setting[] = [
 /** The `LLM_MODELS` entry that selects the built-in generator that needs no model. */
 export const offlineModel = 'offline';
 
+/** Whether `LLM_MODELS` selects the offline generator (it is never mixed with models). */
+export function usesOfflineGenerator(models: readonly string[]): boolean {
+  return models.length === 1 && models[0] === offlineModel;
+}
+
 /** A provider configured means a real model; none at all means the offline generator (announced at start-up). */
 function defaultModels(apiKey: string | undefined, baseUrl: string | undefined): string[] {
   return apiKey || baseUrl ? ['gpt-4.1-mini'] : [offlineModel];

@@ -6,6 +6,7 @@ import { roundFiles } from '../forge/roundFiles';
 import { callbacksTotal } from '../metrics';
 import { runChecks, type CheckRunOptions } from '../checks/runChecks';
 import { judgeTextChecks } from '../checks/judgeChecks';
+import { clip } from '../clip';
 import type { ModelClient } from '../llm/modelClient';
 import type { GeneratedApp } from '../llm/modelOutput';
 import { offlineApp } from '../llm/offlineApp';
@@ -114,6 +115,34 @@ function throttledHeartbeat(): (details: unknown) => void {
   };
 }
 
+/**
+ * Runs `work`, heartbeating every 5 s with `details()` meanwhile. Heartbeats prove the worker is
+ * alive, not that the work makes visible progress: a model may think for a minute before its first
+ * token, and Chromium re-polls checks quietly.
+ */
+async function heartbeatingWhile<T>(details: () => unknown, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => Context.current().heartbeat(details()), 5_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Each distinct check once, from the first spec that lists it (the current round comes first). */
+function distinctChecks(specs: { round: number; spec: RoundSpec }[]): { round: number; check: string }[] {
+  const seen = new Set<string>();
+  const checks: { round: number; check: string }[] = [];
+  for (const s of specs) {
+    for (const check of s.spec.checks) {
+      if (seen.has(check)) continue;
+      seen.add(check);
+      checks.push({ round: s.round, check });
+    }
+  }
+  return checks;
+}
+
 async function loadFiles(blobs: BlobStore, refs: { path: string; sha256: string }[]): Promise<RepoFile[]> {
   return Promise.all(refs.map(async (r) => ({ path: r.path, content: await blobs.get(r) })));
 }
@@ -134,22 +163,16 @@ export function createActivities(deps: ActivityDeps) {
     const currentFiles =
       input.round > 1 || opts.readCurrentFiles ? await deps.forge.readFiles(input.repo) : [];
     const repeated = new Set(spec.checks);
-    const earlierChecks = (await roundChecks(input.earlierSpecs ?? [])).filter((c) => !repeated.has(c.check));
+    const earlierChecks = distinctChecks(await loadSpecs(input.earlierSpecs ?? [])).filter(
+      (c) => !repeated.has(c.check),
+    );
     return { task: input.task, round: input.round, spec, attachments, currentFiles, earlierChecks };
   }
 
-  /** Each distinct check once, from the first spec that lists it (the current round comes first). */
-  async function roundChecks(specs: SpecOfRound[]): Promise<{ round: number; check: string }[]> {
-    const seen = new Set<string>();
-    const checks: { round: number; check: string }[] = [];
-    for (const s of specs) {
-      for (const check of (await getJson<RoundSpec>(deps.blobs, s.spec)).checks) {
-        if (seen.has(check)) continue;
-        seen.add(check);
-        checks.push({ round: s.round, check });
-      }
-    }
-    return checks;
+  function loadSpecs(refs: SpecOfRound[]): Promise<{ round: number; spec: RoundSpec }[]> {
+    return Promise.all(
+      refs.map(async (r) => ({ round: r.round, spec: await getJson<RoundSpec>(deps.blobs, r.spec) })),
+    );
   }
 
   async function writeApp(
@@ -158,25 +181,20 @@ export function createActivities(deps: ActivityDeps) {
     opts: { repair: boolean },
   ): Promise<GenerateAppResult> {
     const heartbeat = throttledHeartbeat();
-    // Heartbeats prove the worker is alive, not that tokens flow: a model may think for a minute
-    // before its first token, so a timer keeps them coming (with the latest progress) meanwhile.
     let progress: unknown = { stage: 'waiting for the model' };
-    const keepAlive = setInterval(() => Context.current().heartbeat(progress), 5_000);
-    let answer: Awaited<ReturnType<ModelClient['generate']>>;
-    try {
-      answer = await deps.model.generate(messages, {
-        onProgress: (p) => {
-          progress = p;
-          heartbeat(p);
-        },
-        signal: Context.current().cancellationSignal,
-        knownSecrets: deps.knownSecrets,
-        existingPaths: prompt.currentFiles.map((f) => f.path),
-      });
-    } finally {
-      clearInterval(keepAlive);
-    }
-    const { app, model } = answer;
+    const { app, model } = await heartbeatingWhile(
+      () => progress,
+      () =>
+        deps.model.generate(messages, {
+          onProgress: (p) => {
+            progress = p;
+            heartbeat(p);
+          },
+          signal: Context.current().cancellationSignal,
+          knownSecrets: deps.knownSecrets,
+          existingPaths: prompt.currentFiles.map((f) => f.path),
+        }),
+    );
     // A repair that leaves README.md out leaves it as it is; a round that does gets one (see withReadme).
     const currentReadme = prompt.currentFiles.find((f) => f.path === 'README.md')?.content.toString('utf8');
     const files = opts.repair
@@ -230,7 +248,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async selfCheck(input: SelfCheckInput): Promise<Omit<CheckAttempt, 'attempt'>> {
-      const checks = await roundChecks(input.specs);
+      const specs = await loadSpecs(input.specs);
+      const checks = distinctChecks(specs);
       if (checks.length === 0) {
         // Nothing to verify and nothing a repair could aim at: no browser for a round without checks.
         return {
@@ -243,52 +262,51 @@ export function createActivities(deps: ActivityDeps) {
           failedRequests: [],
         };
       }
-      const keepAlive = setInterval(() => Context.current().heartbeat({ stage: 'checking' }), 5_000);
-      try {
-        const report = await runChecks(
-          input.pagesUrl,
-          checks.map((c) => c.check),
-          deps.checks,
-        );
-        const results: CheckSummary[] = report.results.map((r, i) => ({
-          check: clip(r.check, 500),
-          kind: r.kind,
-          outcome: r.outcome,
-          ...(r.detail ? { detail: clip(r.detail, 300) } : {}),
-          fromRound: checks[i]!.round,
-        }));
-        const textChecks = results.filter((r) => r.kind === 'text');
-        if (textChecks.length) {
-          const spec = await getJson<RoundSpec>(deps.blobs, input.specs[0]!.spec);
-          await judgeTextChecks(textChecks, {
-            model: deps.model,
-            evidence: {
-              task: input.task,
-              round: input.round,
-              brief: spec.brief,
-              checks: textChecks.map((c) => c.check),
-              files: await deps.forge.readFiles(input.repo),
-              pageText: report.pageText,
-              screenshot: report.screenshot,
-            },
-            signal: Context.current().cancellationSignal,
-          });
-        }
-        const screenshot = report.screenshot ? await deps.blobs.put(report.screenshot) : undefined;
-        return {
-          commitSha: input.commitSha,
-          ...(report.httpStatus !== undefined ? { httpStatus: report.httpStatus } : {}),
-          results,
-          passed: results.filter((r) => r.outcome === 'pass').length,
-          total: results.length,
-          consoleErrors: firstFew(report.consoleErrors),
-          pageErrors: firstFew(report.pageErrors),
-          failedRequests: firstFew(report.failedRequests),
-          ...(screenshot ? { screenshot } : {}),
-        };
-      } finally {
-        clearInterval(keepAlive);
-      }
+      return heartbeatingWhile(
+        () => ({ stage: 'checking' }),
+        async () => {
+          const report = await runChecks(
+            input.pagesUrl,
+            checks.map((c) => c.check),
+            deps.checks,
+          );
+          const results: CheckSummary[] = report.results.map((r, i) => ({
+            check: clip(r.check, 500),
+            kind: r.kind,
+            outcome: r.outcome,
+            ...(r.detail ? { detail: clip(r.detail, 300) } : {}),
+            fromRound: checks[i]!.round,
+          }));
+          const textChecks = results.filter((r) => r.kind === 'text');
+          if (textChecks.length) {
+            await judgeTextChecks(textChecks, {
+              model: deps.model,
+              evidence: {
+                task: input.task,
+                round: input.round,
+                brief: specs[0]!.spec.brief,
+                checks: textChecks.map((c) => c.check),
+                files: await deps.forge.readFiles(input.repo),
+                pageText: report.pageText,
+                screenshot: report.screenshot,
+              },
+              signal: Context.current().cancellationSignal,
+            });
+          }
+          const screenshot = report.screenshot ? await deps.blobs.put(report.screenshot) : undefined;
+          return {
+            commitSha: input.commitSha,
+            ...(report.httpStatus !== undefined ? { httpStatus: report.httpStatus } : {}),
+            results,
+            passed: results.filter((r) => r.outcome === 'pass').length,
+            total: results.length,
+            consoleErrors: firstFew(report.consoleErrors),
+            pageErrors: firstFew(report.pageErrors),
+            failedRequests: firstFew(report.failedRequests),
+            ...(screenshot ? { screenshot } : {}),
+          };
+        },
+      );
     },
 
     async publishRound(input: PublishRoundInput): Promise<{ commitSha: string; created: boolean }> {
@@ -338,10 +356,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** Page problems kept in history: the first few, each clipped. */
 function firstFew(items: string[]): string[] {

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { temporal } from '@temporalio/proto';
+import { usesOfflineGenerator } from '../config';
 import type { AppDeps } from './app';
 import { withTemporalDeadline } from './taskStatus';
 
@@ -81,7 +82,7 @@ async function workerPolling(deps: AppDeps): Promise<ComponentState> {
 
 function llmConfigured(deps: AppDeps): ComponentState {
   const { models, apiKey, baseUrl } = deps.config.llm;
-  if (models.length === 1 && models[0] === 'offline')
+  if (usesOfflineGenerator(models))
     return { ok: true, detail: 'offline generator (LLM_MODELS=offline): scaffold pages, no model' };
   if (!apiKey && !baseUrl)
     return {

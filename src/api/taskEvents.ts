@@ -8,7 +8,7 @@ import {
   presentRound,
   queryStatus,
   runningActivities,
-  screenshotUrl,
+  statusUrl,
   type PresentedRound,
 } from './taskStatus';
 
@@ -61,7 +61,7 @@ export function taskEvents(deps: AppDeps, pollMs = 400): (req: Request, res: Res
     if (wanted !== undefined && (!Number.isInteger(wanted) || wanted < 1)) {
       return sendError(res, 400, 'round must be a whole number of at least 1', 'round');
     }
-    const screenshot = (sha: string) => screenshotUrl(deps.config, id.task, id.email, sha);
+    const screenshot = (sha: string) => statusUrl(deps.config, id.task, id.email, `/screenshots/${sha}`);
     const read = async (): Promise<PresentedRound | undefined> => {
       const [status, live]: [TaskStatus, Awaited<ReturnType<typeof runningActivities>>] = await Promise.all([
         queryStatus(deps.temporal, id.workflowId),

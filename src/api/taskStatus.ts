@@ -30,8 +30,9 @@ export function withTemporalDeadline<T>(
   return client.connection.withDeadline(Date.now() + ms, call);
 }
 
-export function statusUrl(config: Config, task: string, email?: string): string {
-  const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}`;
+/** The task's status URL, or one of its sub-resources (`/screenshots/<sha>`); `?email=` when multi-tenant. */
+export function statusUrl(config: Config, task: string, email?: string, subPath = ''): string {
+  const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}${subPath}`;
   return config.multiTenant && email ? `${url}?email=${encodeURIComponent(email)}` : url;
 }
 
@@ -72,17 +73,6 @@ export async function runningActivities(
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 export type PresentedRound = ReturnType<typeof presentRound>;
-
-/** Where a self-check screenshot of this task can be fetched. */
-export function screenshotUrl(
-  config: Config,
-  task: string,
-  email: string | undefined,
-  sha256: string,
-): string {
-  const url = `${config.publicBaseUrl}/api/tasks/${encodeURIComponent(task)}/screenshots/${sha256}`;
-  return config.multiTenant && email ? `${url}?email=${encodeURIComponent(email)}` : url;
-}
 
 function presentAttempt(a: CheckAttempt, screenshot: (sha256: string) => string) {
   return {
@@ -178,7 +168,9 @@ export async function taskStatus(deps: AppDeps, req: Request, res: Response): Pr
       uiUrl: uiUrl(deps.config, id.workflowId),
       running: live.running,
       rounds: status.rounds.map((r) =>
-        presentRound(r, live.activities, (sha) => screenshotUrl(deps.config, id.task, id.email, sha)),
+        presentRound(r, live.activities, (sha) =>
+          statusUrl(deps.config, id.task, id.email, `/screenshots/${sha}`),
+        ),
       ),
     });
   } catch (err) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RepoFile } from '../forge/forge';
+import { extractJsonObject } from '../llm/modelOutput';
 import { render, userMessage, type ChatMessage } from '../llm/prompt';
 
 /**
@@ -78,14 +79,9 @@ const answerSchema = z.object({
 
 /** One verdict per check, in order; a check the model did not answer stays undefined. */
 export function parseVerdicts(text: string, count: number): (Verdict | undefined)[] {
-  const start = text.indexOf('{');
-  const end = text.lastIndexOf('}');
-  let parsed: z.infer<typeof answerSchema>;
-  try {
-    parsed = answerSchema.parse(JSON.parse(text.slice(start, end + 1)));
-  } catch {
-    throw new Error('the judging answer was not {"verdicts":[{"check","pass","reason"}]}');
-  }
+  const answer = answerSchema.safeParse(extractJsonObject(text));
+  if (!answer.success) throw new Error('the judging answer was not {"verdicts":[{"check","pass","reason"}]}');
+  const parsed = answer.data;
   const verdicts: (Verdict | undefined)[] = Array.from({ length: count }, () => undefined);
   for (const v of parsed.verdicts) {
     if (v.check >= 1 && v.check <= count) verdicts[v.check - 1] = { pass: v.pass, reason: v.reason ?? '' };

@@ -1,3 +1,4 @@
+import { clip } from '../clip';
 import type { SubmissionReport } from './checkSubmission';
 
 /** The check results as a terminal table, and as JUnit XML for CI dashboards. */
@@ -49,7 +50,6 @@ export function junitXml(reports: SubmissionReport[]): string {
 }
 
 const mark = (outcome: string) => (outcome === 'pass' ? '✓' : outcome === 'fail' ? '✗' : '-');
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const xml = (text: string) =>
   text.replace(
     /[<>&"']/g,

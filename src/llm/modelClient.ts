@@ -11,7 +11,7 @@ import type {
   ChatCompletionCreateParamsBase,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { offlineModel } from '../config';
+import { usesOfflineGenerator } from '../config';
 import { render, withoutImages, type ChatMessage } from './prompt';
 
 export interface LlmSettings {
@@ -91,7 +91,7 @@ export class ModelClient {
 
   /** `LLM_MODELS=offline`: apps come from the built-in scaffold; nothing is judged or repaired. */
   get offline(): boolean {
-    return this.settings.models.length === 1 && this.settings.models[0] === offlineModel;
+    return usesOfflineGenerator(this.settings.models);
   }
 
   /**

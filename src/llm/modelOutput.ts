@@ -83,7 +83,8 @@ export function parseModelAnswer(text: string): GeneratedApp {
   );
 }
 
-function extractJsonObject(text: string): unknown {
+/** The first JSON value found in a model's answer: all of it, a fenced block, or the outermost braces. */
+export function extractJsonObject(text: string): unknown {
   const trimmed = text.trim();
   const candidates = [trimmed];
   const fencedJson = /```(?:json)?\s*\n([\s\S]*?)\n```/.exec(trimmed);

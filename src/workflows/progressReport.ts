@@ -1,3 +1,4 @@
+import { clip } from '../clip';
 import type { RoundStatus } from '../shared';
 
 /**
@@ -7,7 +8,6 @@ import type { RoundStatus } from '../shared';
  */
 
 const icon: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', not_run: '⏸️' };
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 export function progressMarkdown(task: string, rounds: RoundStatus[]): string {
   const current = rounds[rounds.length - 1];

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { parse } from 'yaml';
 import type { PresentedRound } from '../../src/api/taskStatus';
+import { loadTaskTemplate, type TaskTemplate } from '../../src/evaluator/taskTemplate';
 import { localForgeRoot } from '../../src/forge/createForge';
 import { startFakeEvaluator, type FakeEvaluator } from '../fakes/evaluatorServer';
 import { startFakeLlm, type FakeLlm } from '../fakes/llmServer';
@@ -20,15 +20,6 @@ import { recordHistory, startTemporal } from '../helpers/temporal';
  * first round-1 answer misspells an id the checks read; its repair answer is right. Round 2 is
  * right at once and must keep round 1's checks passing. CDN libraries come from node_modules.
  */
-
-interface TaskTemplate {
-  id: string;
-  rounds: {
-    brief: string;
-    checks: string[];
-    attachments?: { name: string; type: string; text: string }[];
-  }[];
-}
 
 const examples = path.join(__dirname, '..', '..', 'examples', 'tasks');
 const secret = 'sample-tasks-secret';
@@ -80,7 +71,7 @@ function requestFor(template: TaskTemplate, round: number): Record<string, unkno
     brief: spec.brief,
     checks: spec.checks,
     evaluation_url: `${evaluator.url}/callback`,
-    attachments: (spec.attachments ?? []).map((a) => ({
+    attachments: spec.attachments.map((a) => ({
       name: a.name,
       url: `data:${a.type};base64,${Buffer.from(a.text).toString('base64')}`,
     })),
@@ -101,7 +92,10 @@ const jsResults = (round: PresentedRound, attempt: number) =>
   round.check_attempts![attempt]!.checks.filter((c) => c.kind === 'js');
 
 describe.each(['csv-dashboard', 'image-caption', 'markdown-viewer'])('sample task %s', (id) => {
-  const template = parse(readFileSync(path.join(examples, `${id}.yaml`), 'utf8')) as TaskTemplate;
+  let template: TaskTemplate;
+  beforeAll(async () => {
+    template = await loadTaskTemplate(path.join(examples, `${id}.yaml`));
+  });
 
   test('round 1 ends with every check passing after exactly one repair commit', async () => {
     expect((await stack.post(requestFor(template, 1))).status).toBe(200);
