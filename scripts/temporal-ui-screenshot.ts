@@ -1,7 +1,7 @@
 // Screenshot of a run in the Temporal Web UI for the README, taken with Debian's Chromium:
 //   npx tsx scripts/temporal-ui-screenshot.ts http://localhost:8233/namespaces/default/workflows/task-… docs/temporal-ui.png
 import { chromium } from 'playwright-core';
-import { chromiumArgs } from '../src/checks/runChecks';
+import { chromiumArgs } from '../src/checks/sharedChromium';
 
 async function main([url, out = 'docs/temporal-ui.png']: string[]): Promise<void> {
   if (!url) throw new Error('usage: npx tsx scripts/temporal-ui-screenshot.ts <workflow URL> [out.png]');

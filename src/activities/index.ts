@@ -33,7 +33,7 @@ export interface ActivityDeps {
   /** How often waits poll; small in tests. */
   pagesPollIntervalMs?: number;
   /** The self-check's browser; `serveLocally` lets tests answer CDN requests from local copies. */
-  checks: Pick<CheckRunOptions, 'chromiumPath' | 'checkTimeoutMs' | 'serveLocally'>;
+  checks: Pick<CheckRunOptions, 'chromiumPath' | 'checkTimeoutMs' | 'serveLocally' | 'browser'>;
 }
 
 /** A round's brief and checks by reference, tagged with the round they came from. */

@@ -1,5 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { CheckOutcome } from '../shared';
+import { SharedChromium } from './sharedChromium';
 
 /**
  * Runs a task's checks against a live page in headless Chromium, the way evaluators do: load the
@@ -39,19 +40,11 @@ export interface CheckRunOptions {
   pollIntervalMs?: number;
   /** Answers requests from local copies (e.g. CDN libraries in tests); undefined lets a request through. */
   serveLocally?: (url: string) => { body: Buffer | string; contentType: string } | undefined;
+  /** A long-lived browser to borrow a context from; without one, Chromium is launched for this run only. */
+  browser?: SharedChromium;
 }
 
 const pageTextLimit = 20_000;
-
-/** The flags our machines need: no sandbox as root, no GPU, no calls home. */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 
 /** A check is JavaScript when it parses as an expression or a function body; otherwise it is prose. */
 export function isJavaScriptCheck(check: string): boolean {
@@ -67,73 +60,74 @@ export function isJavaScriptCheck(check: string): boolean {
 }
 
 export async function runChecks(url: string, checks: string[], opts: CheckRunOptions): Promise<PageReport> {
-  const browser: Browser = await chromium.launch({
-    executablePath: opts.chromiumPath,
-    args: chromiumArgs,
-    headless: true,
-  });
+  const browser = opts.browser ?? new SharedChromium(opts.chromiumPath);
   try {
-    const context = await browser.newContext();
-    if (opts.serveLocally) {
-      await context.route('**/*', async (route) => {
-        const local = opts.serveLocally!(route.request().url());
-        if (local) await route.fulfill({ status: 200, body: local.body, contentType: local.contentType });
-        else await route.continue();
-      });
-    }
-    const page = await context.newPage();
-    const report: PageReport = {
-      url,
-      httpStatus: undefined,
-      results: [],
-      consoleErrors: [],
-      pageErrors: [],
-      failedRequests: [],
-      pageText: '',
-    };
-    page.on('console', (m) => {
-      if (m.type() === 'error') report.consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => report.pageErrors.push(e.message));
-    page.on('requestfailed', (r) =>
-      report.failedRequests.push(`${r.url()} (${r.failure()?.errorText ?? 'failed'})`),
-    );
-    page.on('response', (r) => {
-      if (r.status() >= 400) report.failedRequests.push(`${r.url()} (HTTP ${r.status()})`);
-    });
-
-    const response = await page.goto(url, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 30_000 });
-    report.httpStatus = response?.status();
-    await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
-
-    const results: CheckResult[] = checks.map((check) =>
-      isJavaScriptCheck(check)
-        ? { check, kind: 'js', outcome: 'not_run' }
-        : { check, kind: 'text', outcome: 'not_run' },
-    );
-    const pending = () => results.filter((r) => r.kind === 'js' && r.outcome !== 'pass');
-    const until = Date.now() + opts.checkTimeoutMs;
-    for (;;) {
-      for (const r of pending()) Object.assign(r, await evaluateCheck(page, r.check));
-      if (pending().length === 0 || Date.now() >= until) break;
-      await new Promise((resolve) => setTimeout(resolve, opts.pollIntervalMs ?? 250));
-    }
-    report.results = results;
-    report.pageText = await page
-      .evaluate('document.body ? document.body.innerText : ""')
-      .then((t) => String(t).slice(0, pageTextLimit))
-      .catch(() => '');
-    report.screenshot = await page.screenshot({ fullPage: true });
-    return report;
+    return await browser.withContext((context) => checkPage(context, url, checks, opts));
   } finally {
-    await browser.close();
+    if (!opts.browser) await browser.close();
   }
 }
 
-async function evaluateCheck(
-  page: import('playwright-core').Page,
-  check: string,
-): Promise<Pick<CheckResult, 'outcome' | 'detail'>> {
+async function checkPage(
+  context: BrowserContext,
+  url: string,
+  checks: string[],
+  opts: CheckRunOptions,
+): Promise<PageReport> {
+  if (opts.serveLocally) {
+    await context.route('**/*', async (route) => {
+      const local = opts.serveLocally!(route.request().url());
+      if (local) await route.fulfill({ status: 200, body: local.body, contentType: local.contentType });
+      else await route.continue();
+    });
+  }
+  const page = await context.newPage();
+  const report: PageReport = {
+    url,
+    httpStatus: undefined,
+    results: [],
+    consoleErrors: [],
+    pageErrors: [],
+    failedRequests: [],
+    pageText: '',
+  };
+  page.on('console', (m) => {
+    if (m.type() === 'error') report.consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => report.pageErrors.push(e.message));
+  page.on('requestfailed', (r) =>
+    report.failedRequests.push(`${r.url()} (${r.failure()?.errorText ?? 'failed'})`),
+  );
+  page.on('response', (r) => {
+    if (r.status() >= 400) report.failedRequests.push(`${r.url()} (HTTP ${r.status()})`);
+  });
+
+  const response = await page.goto(url, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 30_000 });
+  report.httpStatus = response?.status();
+  await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
+
+  const results: CheckResult[] = checks.map((check) =>
+    isJavaScriptCheck(check)
+      ? { check, kind: 'js', outcome: 'not_run' }
+      : { check, kind: 'text', outcome: 'not_run' },
+  );
+  const pending = () => results.filter((r) => r.kind === 'js' && r.outcome !== 'pass');
+  const until = Date.now() + opts.checkTimeoutMs;
+  for (;;) {
+    for (const r of pending()) Object.assign(r, await evaluateCheck(page, r.check));
+    if (pending().length === 0 || Date.now() >= until) break;
+    await new Promise((resolve) => setTimeout(resolve, opts.pollIntervalMs ?? 250));
+  }
+  report.results = results;
+  report.pageText = await page
+    .evaluate('document.body ? document.body.innerText : ""')
+    .then((t) => String(t).slice(0, pageTextLimit))
+    .catch(() => '');
+  report.screenshot = await page.screenshot({ fullPage: true });
+  return report;
+}
+
+async function evaluateCheck(page: Page, check: string): Promise<Pick<CheckResult, 'outcome' | 'detail'>> {
   try {
     const value = await page.evaluate(async (source: string) => {
       let run: () => Promise<unknown>;

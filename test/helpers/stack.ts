@@ -81,6 +81,7 @@ export async function startStack(
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await deps.checks.browser?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
