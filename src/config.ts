@@ -161,6 +161,24 @@ export const settings: readonly Setting[] = [
       "Port where the worker's Temporal SDK metrics are served in Prometheus format (`/metrics`). The service's own metrics are on the API's `/metrics`.",
   },
   {
+    name: 'WORKER_MAX_ACTIVITIES',
+    default: '1000',
+    description:
+      'Activities one worker runs at once (activity slots). Most of a round waits on the LLM or on Pages, so slots are cheap; self-checks have their own limit.',
+  },
+  {
+    name: 'WORKER_MAX_CACHED_WORKFLOWS',
+    default: '1000',
+    description:
+      'Workflows one worker keeps in memory between steps (the sticky cache); a task evicted from it is replayed from history when it next moves.',
+  },
+  {
+    name: 'SELF_CHECK_CONCURRENCY',
+    default: '2',
+    description:
+      'Self-checks one worker runs at once in its shared Chromium (each is a fresh browser context); more wait their turn.',
+  },
+  {
     name: 'LOG_LEVEL',
     default: 'info',
     description: 'pino log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal`.',
@@ -228,6 +246,15 @@ const duration = (fallback: string) =>
       return ms;
     });
 
+/** A whole number from `min` up to `max` (no upper bound when omitted). */
+const count = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be ${min} or more`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
 const envSchema = z
   .object({
     PORT: port(3000),
@@ -257,12 +284,7 @@ const envSchema = z
       .min(0, 'must be 0 or more')
       .max(300, 'must be at most 300')
       .default(15),
-    MAX_REPAIRS: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(0, 'must be 0 or more')
-      .max(10, 'must be at most 10')
-      .default(2),
+    MAX_REPAIRS: count(2, 0, 10),
     ROUND_DEADLINE_SECONDS: z.coerce
       .number({ error: 'must be a number of seconds' })
       .int('must be a whole number of seconds')
@@ -284,11 +306,7 @@ const envSchema = z
         return bytes;
       }),
     MULTI_TENANT: flag('false'),
-    RATE_LIMIT_PER_MINUTE: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(0, 'must be 0 or more')
-      .default(120),
+    RATE_LIMIT_PER_MINUTE: count(120, 0),
     WORKER_METRICS_PORT: optionalText.transform((v, ctx) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -298,6 +316,9 @@ const envSchema = z
       }
       return n;
     }),
+    WORKER_MAX_ACTIVITIES: count(1000, 1, 100_000),
+    WORKER_MAX_CACHED_WORKFLOWS: count(1000, 0, 100_000),
+    SELF_CHECK_CONCURRENCY: count(2, 1, 64),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -354,6 +375,8 @@ export interface Config {
   /** Task submissions per client IP per minute; 0 is no limit. */
   rateLimitPerMinute: number;
   workerMetricsPort: number | undefined;
+  /** Worker tuning: activity slots, sticky workflow cache, self-checks at once. */
+  worker: { maxActivities: number; maxCachedWorkflows: number; selfCheckConcurrency: number };
   logLevel: string;
 }
 
@@ -411,6 +434,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     multiTenant: e.MULTI_TENANT,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    worker: {
+      maxActivities: e.WORKER_MAX_ACTIVITIES,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      selfCheckConcurrency: e.SELF_CHECK_CONCURRENCY,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

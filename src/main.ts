@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   try {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     try {
-      const worker = await createWorker(config, connection, logger);
+      const { worker, dispose } = await createWorker(config, connection, logger);
       const api = await startApi(config, temporalAddress, logger, { localWorker: () => worker.getState() });
       const uiUrl = config.temporal.uiUrl ?? devServer?.uiUrl;
       logger.info(
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
         });
       } finally {
         await api.close();
+        await dispose();
       }
     } finally {
       await connection.close();

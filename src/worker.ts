@@ -6,11 +6,13 @@ import { LocalBlobStore } from './blobs/blobStore';
 import { loadConfigFromProcess, type Config } from './config';
 import { createForge } from './forge/createForge';
 import { ModelClient } from './llm/modelClient';
+import { SharedChromium } from './checks/sharedChromium';
 import { createLogger, type Logger } from './log';
 import { repairsTotal, roundDuration, roundsTotal, stepDuration } from './metrics';
 import { runUntilSignalled } from './processLifecycle';
 import type { MetricsSinks } from './shared';
 import { installTemporalRuntime } from './temporal/runtime';
+import { workflowCode } from './temporal/workflowBundle';
 
 /** Builds the activities' dependencies from configuration: the only place credentials are read. */
 export function buildActivityDeps(config: Config): ActivityDeps {
@@ -21,15 +23,25 @@ export function buildActivityDeps(config: Config): ActivityDeps {
     knownSecrets: [config.github.token, config.llm.apiKey, ...config.apiSecrets].filter(
       (s): s is string => !!s,
     ),
-    checks: { chromiumPath: config.selfCheck.chromiumPath, checkTimeoutMs: config.selfCheck.checkTimeoutMs },
+    checks: {
+      chromiumPath: config.selfCheck.chromiumPath,
+      checkTimeoutMs: config.selfCheck.checkTimeoutMs,
+      browser: new SharedChromium(config.selfCheck.chromiumPath, config.worker.selfCheckConcurrency),
+    },
   };
+}
+
+export interface ServiceWorker {
+  worker: Worker;
+  /** Closes what the activities hold beyond the worker (the shared Chromium); call after `run()` ends. */
+  dispose(): Promise<void>;
 }
 
 export async function createWorker(
   config: Config,
   connection: NativeConnection,
   logger: Logger,
-): Promise<Worker> {
+): Promise<ServiceWorker> {
   const deps = buildActivityDeps(config);
   if (deps.model.offline) {
     logger.warn(
@@ -47,14 +59,17 @@ export async function createWorker(
       'Chromium was not found at CHROMIUM_PATH: self-checks will fail until it is installed (apt-get install chromium), or set SELF_CHECK=false',
     );
   }
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('./workflows'),
+    ...workflowCode(),
     activities: createActivities(deps),
     sinks: metricsSinks(),
+    maxConcurrentActivityTaskExecutions: config.worker.maxActivities,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
+  return { worker, dispose: async () => deps.checks.browser?.close() };
 }
 
 /** Where the workflow's metrics sink lands: the process's Prometheus registry. Never called on replay. */
@@ -79,11 +94,12 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger, config.workerMetricsPort);
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run the worker on its own');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createWorker(config, connection, logger);
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+  const { worker, dispose } = await createWorker(config, connection, logger);
+  logger.info({ taskQueue: config.temporal.taskQueue, ...config.worker }, 'worker polling');
   await runUntilSignalled(logger, worker.run(), async () => {
     worker.shutdown();
   });
+  await dispose();
   await connection.close();
 }
 

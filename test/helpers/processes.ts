@@ -25,9 +25,19 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<number | string>;
 }
 
-/** Runs one of the service's entry points (src/main.ts, src/worker.ts, …) as its own process. */
-export function startEntryPoint(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(projectRoot, 'src', entry)], {
+/**
+ * Runs one of the service's entry points (src/main.ts, src/worker.ts, …) as its own process: from
+ * source through tsx, or with `built` the compiled dist/*.js that `npm start` runs (after `npm run build`).
+ */
+export function startEntryPoint(
+  entry: string,
+  env: Record<string, string>,
+  opts: { built?: boolean } = {},
+): ServiceProcess {
+  const args = opts.built
+    ? [path.join(projectRoot, 'dist', entry.replace(/\.ts$/, '.js'))]
+    : ['--require', 'tsx/cjs', path.join(projectRoot, 'src', entry)];
+  const child = spawn(process.execPath, args, {
     cwd: projectRoot,
     // A clean environment: nothing from the developer's shell (a GITHUB_TOKEN, say) leaks in.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

@@ -43,6 +43,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SELF_CHECK: 'maybe' })).toThrow(/SELF_CHECK must be true or false/);
   });
 
+  test('worker tuning has defaults for hundreds of waiting rounds, and refuses nonsense', () => {
+    expect(loadConfig({}).worker).toEqual({
+      maxActivities: 1000,
+      maxCachedWorkflows: 1000,
+      selfCheckConcurrency: 2,
+    });
+    const c = loadConfig({
+      WORKER_MAX_ACTIVITIES: '50',
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
+      SELF_CHECK_CONCURRENCY: '4',
+    });
+    expect(c.worker).toEqual({ maxActivities: 50, maxCachedWorkflows: 0, selfCheckConcurrency: 4 });
+    expect(() => loadConfig({ WORKER_MAX_ACTIVITIES: '0' })).toThrow(
+      /WORKER_MAX_ACTIVITIES must be 1 or more/,
+    );
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1.5' })).toThrow(
+      /WORKER_MAX_CACHED_WORKFLOWS must be a whole number/,
+    );
+    expect(() => loadConfig({ SELF_CHECK_CONCURRENCY: '100' })).toThrow(
+      /SELF_CHECK_CONCURRENCY must be at most 64/,
+    );
+    expect(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(
+      /RATE_LIMIT_PER_MINUTE must be 0 or more/,
+    );
+  });
+
   test('lists are comma-separated and trimmed; URLs lose trailing slashes', () => {
     const c = loadConfig({
       API_SECRETS: ' a, b ,,c ',
