@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../src/log';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { startFakeEvaluator, type FakeEvaluator } from '../test/fakes/evaluatorServer';
+import { startFakeGitHub, type FakeGitHub } from '../test/fakes/githubServer';
 import { appAnswer, startFakeLlm, type FakeLlm } from '../test/fakes/llmServer';
 import {
   apiAnswering,
@@ -14,22 +15,33 @@ import {
 } from '../test/helpers/processes';
 
 /**
- * What every benchmark runs against: the Temporal CLI dev server (SQLite), the API and one worker as
- * separate processes, and local LLM and evaluator servers with configurable latency.
+ * What every benchmark runs against: the Temporal CLI dev server (SQLite), the API and its workers as
+ * separate processes, and local LLM, evaluator and (optionally) GitHub servers with configurable latency.
  */
 export interface BenchService {
   api: string;
   llm: FakeLlm;
   evaluator: FakeEvaluator;
-  worker: ServiceProcess;
+  /** Set when the service publishes to the local GitHub server (FORGE=github). */
+  github: FakeGitHub | undefined;
+  workers: ServiceProcess[];
+  /** Every variable the service processes were started with, minus secrets. */
+  settings: Record<string, string>;
   close(): Promise<void>;
 }
 
 export const secret = 'bench-secret';
 
-export async function startService(
-  opts: { llmDelayMs?: number; vars?: Record<string, string> } = {},
-): Promise<BenchService> {
+export interface ServiceOptions {
+  llmDelayMs?: number;
+  /** Worker processes (default 1; 0 measures the API and Temporal alone). */
+  workers?: number;
+  /** Publish to a local GitHub server whose Pages builds take this long. */
+  github?: { firstBuildMs: number; buildMs: number };
+  vars?: Record<string, string>;
+}
+
+export async function startService(opts: ServiceOptions = {}): Promise<BenchService> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-bench-'));
   const temporalPort = await freePort();
   const temporal: DevServer = await startDevServer({
@@ -48,33 +60,44 @@ export async function startService(
     delayMs: opts.llmDelayMs ?? 0,
   }));
   const evaluator = await startFakeEvaluator();
+  let github: FakeGitHub | undefined;
+  if (opts.github) {
+    github = await startFakeGitHub();
+    Object.assign(github.timing, { queueMs: 0, ...opts.github });
+  }
   const port = await freePort();
   const api = `http://127.0.0.1:${port}`;
-  const env = {
+  const settings: Record<string, string> = {
     PORT: String(port),
     PUBLIC_BASE_URL: api,
     DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: temporal.address,
-    API_SECRETS: secret,
     OPENAI_BASE_URL: `${llm.url}/v1`,
     LLM_MODELS: 'fake-model',
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'info',
+    ...(github ? { FORGE: 'github', GITHUB_API_URL: github.url, SELF_CHECK: 'false' } : {}),
     ...opts.vars,
   };
-  const apiProcess = startEntryPoint('server.ts', env);
-  const worker = startEntryPoint('worker.ts', env);
+  const env = { ...settings, API_SECRETS: secret, ...(github ? { GITHUB_TOKEN: github.token } : {}) };
+  // The compiled service, as `npm start` and the image run it (`npm run bench` builds first).
+  const apiProcess = startEntryPoint('server.ts', env, { built: true });
+  const workers = Array.from({ length: opts.workers ?? 1 }, () =>
+    startEntryPoint('worker.ts', env, { built: true }),
+  );
   await apiAnswering(api);
-  await workerPolling(worker);
+  for (const worker of workers) await workerPolling(worker);
   return {
     api,
     llm,
     evaluator,
-    worker,
+    github,
+    workers,
+    settings,
     async close() {
-      await Promise.all([apiProcess.stop(), worker.stop()]);
+      await Promise.all([apiProcess.stop(), ...workers.map((w) => w.stop())]);
       await temporal.stop();
-      await Promise.all([llm.close(), evaluator.close()]);
+      await Promise.all([llm.close(), evaluator.close(), github?.close()]);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -93,6 +116,30 @@ export function taskRequest(task: string, evaluator: FakeEvaluator, extra: Recor
     attachments: [],
     ...extra,
   };
+}
+
+/** Resolves once the evaluator has a callback for every task; throws after `timeoutMs`. */
+export async function allCalledBack(
+  evaluator: FakeEvaluator,
+  tasks: string[],
+  timeoutMs: number,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const wanted = new Set(tasks);
+  while (
+    new Set(evaluator.callbacks.map((c) => String(c.body.task)).filter((t) => wanted.has(t))).size <
+    wanted.size
+  ) {
+    if (Date.now() > until) throw new Error(`not every round called back within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The most memory a process has held so far (Linux VmHWM), in MB. */
+export function peakRssMb(proc: ServiceProcess): number {
+  const status = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  return Math.round(kb / 1024);
 }
 
 export function percentile(values: number[], p: number): number {

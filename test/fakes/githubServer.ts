@@ -45,7 +45,7 @@ export interface FakeGitHub extends LocalServer {
   inject(route: string, fault: Fault): void;
   /** Fails this share of all authenticated API calls (0–1) with this status, chosen by `random`. */
   randomFaults: { rate: number; status: number; random: () => number };
-  /** A build shows up `queueMs` after a push and takes `buildMs` (a site's first build: `firstBuildMs`). */
+  /** A build shows up `queueMs` after a push (or when the site's previous build ends) and takes `buildMs` (a site's first build: `firstBuildMs`). */
   timing: { queueMs: number; buildMs: number; firstBuildMs: number };
   parentOf(sha: string): string | undefined;
   failNextBuild(message: string): void;
@@ -131,7 +131,10 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
     const first = r.pages.builds.length === 0;
     const error = nextBuildError;
     nextBuildError = undefined;
-    const visibleAt = Date.now() + timing.queueMs;
+    // One build at a time per site, as on GitHub: a push during a build waits for it (so a site's
+    // slow first build delays the build of a commit pushed while it runs).
+    const previous = r.pages.builds.at(-1);
+    const visibleAt = Math.max(Date.now() + timing.queueMs, previous?.readyAt ?? 0);
     r.pages.builds.push({
       commit: head,
       status: 'building',
