@@ -163,14 +163,8 @@ async function orchestration(): Promise<void> {
           checks: selfCheck ? ['document.querySelector("#ok").textContent === "ok"'] : [],
         });
         await fetch(`${service.api}/api/tasks`, { method: 'POST', body: JSON.stringify(body) });
-        for (;;) {
-          const cb = service.evaluator.callbacks.find((c) => c.body.task === task);
-          if (cb) {
-            times.push(cb.receivedAt - started);
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 5));
-        }
+        await allCalledBack(service.evaluator, [task], 60_000);
+        times.push(service.evaluator.callbacks.find((c) => c.body.task === task)!.receivedAt - started);
         const status = (await (await fetch(`${service.api}/api/tasks/${task}`)).json()) as {
           rounds: { steps: { step: string; duration_ms?: number }[] }[];
         };
