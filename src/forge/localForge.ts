@@ -13,7 +13,7 @@ import {
   type RepoRef,
   type WaitOptions,
 } from './forge';
-import { gitSucceeds, runGit } from './git';
+import { GitError, gitSucceeds, runGit } from './git';
 import { pollUntilLive, siteAnswer } from './pagesWait';
 import { initialRepoFiles } from './roundFiles';
 
@@ -73,8 +73,8 @@ export class LocalForge implements Forge {
       year: this.now().getUTCFullYear(),
       holder: this.opts.owner,
     });
-    const sha = await this.writeCommit(scratch, undefined, `Create ${req.name}\n`, files);
-    await runGit(['update-ref', mainRef, sha, ''], { gitDir: scratch });
+    // The scratch repo is ours alone, so the commit can go straight onto main.
+    await this.writeCommit(scratch, { message: `Create ${req.name}\n`, files, branch: mainRef });
     await mkdir(path.dirname(gitDir), { recursive: true });
     try {
       await rename(scratch, gitDir);
@@ -126,13 +126,17 @@ export class LocalForge implements Forge {
   async publish(repo: RepoRef, req: PublishRequest): Promise<PublishResult> {
     const gitDir = await this.existingGitDir(repo);
     for (let attempt = 1; attempt <= publishAttempts; attempt++) {
-      const head = await this.head(gitDir);
-      if (head && hasIdempotencyKey(await this.messageOf(gitDir, head), req.idempotencyKey)) {
-        return { commitSha: head, created: false };
+      const head = await this.headWithMessage(gitDir);
+      if (head && hasIdempotencyKey(head.message, req.idempotencyKey)) {
+        return { commitSha: head.sha, created: false };
       }
-      const sha = await this.writeCommit(gitDir, head, commitMessage(req), req.files);
+      const sha = await this.writeCommit(gitDir, {
+        parent: head?.sha,
+        message: commitMessage(req),
+        files: req.files,
+      });
       // Compare-and-swap: only moves main if nobody else moved it since we read the head.
-      if (await gitSucceeds(['update-ref', mainRef, sha, head ?? ''], { gitDir }))
+      if (await gitSucceeds(['update-ref', mainRef, sha, head?.sha ?? ''], { gitDir }))
         return { commitSha: sha, created: true };
     }
     throw retryableFailure(`main of ${repo.owner}/${repo.name} kept moving while publishing; will retry`);
@@ -223,40 +227,49 @@ export class LocalForge implements Forge {
     }
   }
 
-  private async messageOf(gitDir: string, sha: string): Promise<string> {
-    return (await runGit(['log', '-1', '--format=%B', sha], { gitDir })).toString('utf8');
+  /** `main`'s latest commit and its message, read with one git process; undefined for an empty repo. */
+  private async headWithMessage(gitDir: string): Promise<{ sha: string; message: string } | undefined> {
+    let out: string;
+    try {
+      out = (await runGit(['log', '-1', '--format=%H%n%B', mainRef, '--'], { gitDir })).toString('utf8');
+    } catch (err) {
+      if (err instanceof GitError && err.exitCode !== null) return undefined;
+      throw err;
+    }
+    const newline = out.indexOf('\n');
+    return { sha: out.slice(0, newline), message: out.slice(newline + 1) };
   }
 
-  /** One commit with all files on top of `parent`'s tree, via one fast-import run; returns its sha. */
+  /**
+   * One commit with all files on top of `parent`'s tree, written by one fast-import run; returns its
+   * sha. Without `branch` the commit is reachable from no ref (fast-import's `get-mark` reports it and
+   * the closing `reset` drops the working ref), so the caller moves `main` with a compare-and-swap.
+   */
   private async writeCommit(
     gitDir: string,
-    parent: string | undefined,
-    message: string,
-    files: RepoFile[],
+    commit: { parent?: string; message: string; files: RepoFile[]; branch?: string },
   ): Promise<string> {
-    const scratchRef = `refs/llm-deploy/publish-${randomBytes(6).toString('hex')}`;
+    const ref = commit.branch ?? `refs/llm-deploy/publish-${randomBytes(6).toString('hex')}`;
     const when = `${Math.floor(this.now().getTime() / 1000)} +0000`;
-    const msg = Buffer.from(message, 'utf8');
+    const msg = Buffer.from(commit.message, 'utf8');
     const parts: Buffer[] = [
       Buffer.from(
-        `commit ${scratchRef}\nauthor ${author} ${when}\ncommitter ${author} ${when}\ndata ${msg.length}\n`,
+        `commit ${ref}\nmark :1\nauthor ${author} ${when}\ncommitter ${author} ${when}\ndata ${msg.length}\n`,
         'utf8',
       ),
       msg,
-      Buffer.from(parent ? `\nfrom ${parent}\n` : '\n', 'utf8'),
+      Buffer.from(commit.parent ? `\nfrom ${commit.parent}\n` : '\n', 'utf8'),
     ];
-    for (const f of files) {
+    for (const f of commit.files) {
       parts.push(
         Buffer.from(`M 100644 inline ${f.path}\ndata ${f.content.length}\n`, 'utf8'),
         f.content,
         Buffer.from('\n'),
       );
     }
-    parts.push(Buffer.from('\ndone\n'));
-    await runGit(['fast-import', '--quiet', '--done'], { gitDir, input: Buffer.concat(parts) });
-    const sha = (await runGit(['rev-parse', scratchRef], { gitDir })).toString().trim();
-    await runGit(['update-ref', '-d', scratchRef], { gitDir });
-    return sha;
+    parts.push(Buffer.from(`\nget-mark :1\n${commit.branch ? '' : `reset ${ref}\n\n`}done\n`, 'utf8'));
+    const out = await runGit(['fast-import', '--quiet', '--done'], { gitDir, input: Buffer.concat(parts) });
+    return out.toString('utf8').trim();
   }
 }
 

@@ -89,6 +89,11 @@ test('publish makes one commit per key, on top of the current tree, and recognis
     encoding: 'utf8',
   }).trim();
   expect(parent).toBe(first.commitSha);
+  // Publishing leaves no working refs behind: main is the repo's only ref.
+  const refs = execFileSync('git', ['--git-dir', gitDir, 'for-each-ref', '--format=%(refname)'], {
+    encoding: 'utf8',
+  });
+  expect(refs.trim().split('\n')).toEqual(['refs/heads/main']);
 });
 
 test('concurrent publishes with different keys both land, one after the other', async () => {
