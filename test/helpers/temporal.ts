@@ -5,10 +5,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../src/log';
 import { searchAttributes } from '../../src/shared';
-import type { DevServerOptions } from '../../src/temporal/devServer';
+import { devServerDynamicConfig, type DevServerOptions } from '../../src/temporal/devServer';
 
-/** A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes. */
-/** `extraArgs` go to `temporal server start-dev`, e.g. dynamic config that shrinks limits for a test. */
+/**
+ * A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes
+ * and the server settings `npm start` uses. `extraArgs` go to `temporal server start-dev`, e.g.
+ * dynamic config that shrinks limits for a test.
+ */
 export function startTemporal(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const cli = process.env.TEMPORAL_CLI_PATH;
@@ -21,7 +24,10 @@ export function startTemporal(extraArgs: string[] = []): Promise<TestWorkflowEnv
       executable: { type: 'existing-path', path: cli },
       searchAttributes: Object.values(searchAttributes),
       ip: '127.0.0.1',
-      extraArgs,
+      extraArgs: [
+        ...devServerDynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]),
+        ...extraArgs,
+      ],
     },
   });
 }

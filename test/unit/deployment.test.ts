@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig, settings } from '../../src/config';
-import { searchAttributeFlags } from '../../src/temporal/devServer';
+import { devServerDynamicConfig, searchAttributeFlags } from '../../src/temporal/devServer';
 
 /**
  * Docker is not available on our machines, so the compose topology is checked statically against
@@ -89,6 +89,23 @@ test('API and workers share DATA_DIR, where blobs and LocalForge repos live', ()
 test('the search attributes registered by compose are the ones the dev server registers', () => {
   const command = (services['temporal-setup']!.command ?? []).join(' ');
   for (const flag of searchAttributeFlags) expect(command).toContain(flag);
+});
+
+test('the compose Temporal server gets the dynamic config the dev server runs with', () => {
+  const temporal = services.temporal!;
+  const [file, target] = (temporal.volumes ?? [])
+    .find((v) => v.includes('dynamicconfig'))!
+    .replace(/:ro$/, '')
+    .split(':') as [string, string];
+  expect(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH).toBe(target);
+  const dynamicConfig = parse(readFileSync(path.join(root, file), 'utf8')) as Record<
+    string,
+    { value: unknown }[]
+  >;
+  for (const setting of devServerDynamicConfig) {
+    const [key, value] = setting.split('=') as [string, string];
+    expect(dynamicConfig[key]).toEqual([{ value: JSON.parse(value) }]);
+  }
 });
 
 test('the Dockerfile builds in stages and ships git for LocalForge and Chromium for the self-check', () => {
