@@ -27,6 +27,8 @@ export interface BenchService {
   workers: ServiceProcess[];
   /** Every variable the service processes were started with, minus secrets. */
   settings: Record<string, string>;
+  /** CPU time each part has used so far, in ms (user + system). */
+  cpuMs(): { api: number; workers: number; temporal: number };
   close(): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export async function startService(opts: ServiceOptions = {}): Promise<BenchServ
     github,
     workers,
     settings,
+    cpuMs: () => ({
+      api: processCpuMs(apiProcess.child.pid),
+      workers: workers.reduce((sum, w) => sum + processCpuMs(w.child.pid), 0),
+      temporal: processCpuMs(temporal.pid),
+    }),
     async close() {
       await Promise.all([apiProcess.stop(), ...workers.map((w) => w.stop())]);
       await temporal.stop();
@@ -133,6 +140,14 @@ export async function allCalledBack(
     if (Date.now() > until) throw new Error(`not every round called back within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** User + system CPU time a live process has used, in ms (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** The most memory a process has held so far (Linux VmHWM), in MB. */
