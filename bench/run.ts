@@ -360,7 +360,11 @@ async function concurrency(): Promise<void> {
     },
     note:
       'All POSTs sent at once; time runs from the first POST to the last callback. Peak RSS is the worker process’s VmHWM ' +
-      '(`node dist/worker.js`, as `npm run worker` runs it). Self-check is off: these tasks have no checks.',
+      '(`node dist/worker.js`, as `npm run worker` runs it). Self-check is off: these tasks have no checks. ' +
+      'What limits it: one round alone takes about 41 s (5b), so the rest is queueing on the same two cores, which run ' +
+      'Temporal (recording every step of 500 rounds), the API, the local servers and the worker. The worker’s memory is ' +
+      'about 250 MB native (Temporal’s Rust core, sockets) plus a V8 heap that grows lazily; a smaller workflow cache or ' +
+      'fewer activity slots did not lower it, a heap cap did (README, sizing a worker).',
   });
 }
 
