@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../src/log';
 import { ensureTemporalCli, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { startFakeEvaluator, type FakeEvaluator } from '../test/fakes/evaluatorServer';
 import { startFakeGitHub, type FakeGitHub } from '../test/fakes/githubServer';
@@ -13,6 +12,7 @@ import {
   workerPolling,
   type ServiceProcess,
 } from '../test/helpers/processes';
+import { devServerOptions } from '../test/helpers/temporal';
 
 /**
  * What every benchmark runs against: the Temporal CLI dev server (SQLite), the API and its workers as
@@ -47,12 +47,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<BenchServ
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'llm-deploy-bench-'));
   const temporalPort = await freePort();
   const temporal: DevServer = await startDevServer({
+    ...devServerOptions(dataDir, temporalPort),
     cliPath: ensureTemporalCli(process.env.TEMPORAL_CLI_PATH),
-    dataDir,
-    port: temporalPort,
-    uiPort: temporalPort + 1,
-    namespace: 'default',
-    logger: createLogger('silent'),
   });
   const llm = await startFakeLlm(() => ({
     ...appAnswer({

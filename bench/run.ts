@@ -456,7 +456,6 @@ async function sequentialRound(opts: ServiceOptions & { github: { firstBuildMs: 
   }
 }
 
-/** What benchmark 6 cannot measure here, said plainly under the table. */
 /**
  * What the acceptance run measured each accepted task to cost, in CPU ms, with no worker: the ceiling
  * of task starts per second on this machine's cores, whatever the latency target.
@@ -475,6 +474,7 @@ function startCeiling(results: Result[]): string {
   );
 }
 
+/** What the dev server figures say about a cluster, and what benchmark 6 cannot measure here, said plainly under the table. */
 function clusterNote(results: Result[]): string[] {
   return [
     '## Moving to a Temporal cluster',

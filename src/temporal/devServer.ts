@@ -58,6 +58,12 @@ export interface DevServer {
  */
 export const devServerDynamicConfig = ['system.enableActivityEagerExecution=true'];
 
+/** `devServerDynamicConfig` as `temporal server start-dev` flags. */
+export const devServerDynamicConfigFlags = devServerDynamicConfig.flatMap((setting) => [
+  '--dynamic-config-value',
+  setting,
+]);
+
 /** Starts `temporal server start-dev` with SQLite persistence in DATA_DIR and waits until it serves. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const dbDir = path.join(opts.dataDir, 'temporal');
@@ -83,7 +89,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
-    ...devServerDynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]),
+    ...devServerDynamicConfigFlags,
     ...(opts.namespace === 'default' ? [] : ['--namespace', opts.namespace]),
     ...searchAttributeFlags.flatMap((f) => ['--search-attribute', f]),
   ];

@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../src/log';
 import { searchAttributes } from '../../src/shared';
-import { devServerDynamicConfig, type DevServerOptions } from '../../src/temporal/devServer';
+import { devServerDynamicConfigFlags, type DevServerOptions } from '../../src/temporal/devServer';
 
 /**
  * A real Temporal dev server (the project's pinned CLI, never a download) with our search attributes
@@ -24,10 +24,7 @@ export function startTemporal(extraArgs: string[] = []): Promise<TestWorkflowEnv
       executable: { type: 'existing-path', path: cli },
       searchAttributes: Object.values(searchAttributes),
       ip: '127.0.0.1',
-      extraArgs: [
-        ...devServerDynamicConfig.flatMap((setting) => ['--dynamic-config-value', setting]),
-        ...extraArgs,
-      ],
+      extraArgs: [...devServerDynamicConfigFlags, ...extraArgs],
     },
   });
 }
