@@ -80,7 +80,16 @@ test(`${tasks} tasks over ${seconds} s with GitHub 5xx (10%), a secondary rate l
   for (;;) {
     const accepted = world.evaluator.callbacks.filter((c) => c.answeredWith === 200);
     if (new Set(accepted.map((c) => c.body.task)).size >= tasks) break;
-    if (Date.now() > until) throw new Error(`only ${accepted.length} of ${tasks} callbacks accepted`);
+    if (Date.now() > until) {
+      // Say which rounds are missing and where they stand, so a failing seed can be diagnosed.
+      const delivered = new Set(accepted.map((c) => c.body.task));
+      const missing = await Promise.all(
+        names
+          .filter((task) => !delivered.has(task))
+          .map(async (task) => `${task}: ${await (await fetch(`${stack.api}/api/tasks/${task}`)).text()}`),
+      );
+      throw new Error(`only ${delivered.size} of ${tasks} rounds called back:\n${missing.join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   await new Promise((r) => setTimeout(r, 2_000)); // a duplicate would show up by now
