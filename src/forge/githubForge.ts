@@ -239,14 +239,18 @@ export class GitHubForge implements Forge {
     commitSha: string,
     options: WaitOptions = {},
   ): Promise<{ pagesUrl: string }> {
-    const pagesUrl = (await this.pagesSite(repo)) ?? (await this.ensurePages(repo)).pagesUrl;
+    // Read inside the poll, so a transient failure of this read is retried like any other poll.
+    let pagesUrl: string | undefined;
     await pollUntilLive(
-      () => this.pagesState(repo, commitSha, pagesUrl),
+      async () => {
+        pagesUrl ??= (await this.pagesSite(repo)) ?? (await this.ensurePages(repo)).pagesUrl;
+        return this.pagesState(repo, commitSha, pagesUrl);
+      },
       options,
       { intervalMs: 1000, timeoutMs: 120_000 },
       (last) => `Pages for ${commitSha.slice(0, 7)} is not live yet (${last})`,
     );
-    return { pagesUrl };
+    return { pagesUrl: pagesUrl! };
   }
 
   /** `live`, or what is still missing: the build of this commit, or a 200 from the site. */

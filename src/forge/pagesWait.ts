@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { retryableFailure } from '../failures';
 import type { WaitOptions } from './forge';
 
@@ -16,6 +17,13 @@ export async function siteAnswer(pagesUrl: string): Promise<string> {
  * off ×1.5 up to `maxIntervalMs`. Past the timeout, or once cancelled, it gives up retryably with
  * `describe(state)`.
  *
+ * A poll that fails transiently (a 5xx, a dropped connection: anything but a non-retryable
+ * `ApplicationFailure`) is one more state, not the end of the wait: failing the activity for it
+ * made a round's Pages wait only as sturdy as its polls, and with GitHub failing 10% of calls five
+ * attempts of a dozen polls each lost about one round in 300 (the load-with-faults chaos suite saw
+ * it). A rate limit waits the time GitHub asks for before the next poll, or, if that is past the
+ * timeout, fails at once so Temporal's retry waits it instead. Permanent failures end the wait.
+ *
  * The cap is the trade between callback latency and API calls: the callback leaves at most one
  * interval after the site is live (benchmark 3 measured a 3.7 s median lag with a 5 s cap), and a
  * waiting round costs one call per interval (≤ 1,800 an hour at 2 s; GitHub allows 5,000).
@@ -29,11 +37,23 @@ export async function pollUntilLive(
   const giveUpAt = Date.now() + (options.timeoutMs ?? defaults.timeoutMs);
   let interval = options.pollIntervalMs ?? defaults.intervalMs;
   for (let attempt = 1; ; attempt++) {
-    const state = await probe();
+    let state: string;
+    let pause = interval;
+    try {
+      state = await probe();
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
+      // The forges' rate-limit failures carry their delay in milliseconds (`retryableFailure`).
+      const askedDelay =
+        err instanceof ApplicationFailure && typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : 0;
+      if (Date.now() + askedDelay >= giveUpAt) throw err;
+      state = `the last poll failed: ${err instanceof Error ? err.message : String(err)}`;
+      pause = Math.max(interval, askedDelay);
+    }
     options.onPoll?.({ attempt, state });
     if (state === 'live') return;
     if (options.signal?.aborted || Date.now() >= giveUpAt) throw retryableFailure(describe(state));
-    await new Promise((r) => setTimeout(r, interval));
+    await new Promise((r) => setTimeout(r, pause));
     interval = Math.min(interval * 1.5, maxIntervalMs);
   }
 }

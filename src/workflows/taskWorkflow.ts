@@ -67,10 +67,16 @@ const modelCall: ActivityOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 };
 
+/**
+ * The wait polls through transient GitHub failures itself; an attempt fails only when a poll times
+ * out, GitHub rate-limits it past that, or its worker is lost. Those are retried like forge calls,
+ * bounded by the round's deadline (the wait runs before it), not by a count that a bad patch of
+ * 5xx could exhaust.
+ */
 const pagesCall: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
+  retry: { ...forgeRetry, maximumInterval: '10s' },
 };
 
 /** Chromium loads the page and re-polls checks; a model may judge the prose ones. */

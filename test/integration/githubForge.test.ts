@@ -111,6 +111,70 @@ test('a failed Pages build is reported with GitHub’s message and not retried',
   });
 });
 
+describe('waiting for Pages polls through GitHub’s transient failures', () => {
+  const publishedRepo = async (name: string) => {
+    const repo = await forge.ensureRepo({ name, description: 'd', mustExist: false });
+    await forge.ensurePages(repo);
+    const { commitSha } = await forge.publish(repo, {
+      title: 'r1',
+      idempotencyKey: name,
+      files: [file('index.html', name)],
+    });
+    return { repo, commitSha };
+  };
+
+  test('5xx answers to its reads are polled again, not a failed wait', async () => {
+    const { repo, commitSha } = await publishedRepo('gh-flaky-pages');
+    gh.inject('GET /repos/{owner}/{repo}/pages', { status: 502, message: 'Bad Gateway', times: 2 });
+    gh.inject('GET /repos/{owner}/{repo}/pages/builds/latest', {
+      status: 503,
+      message: 'Unavailable',
+      times: 3,
+    });
+    const polls: string[] = [];
+    const { pagesUrl } = await forge.waitForPages(repo, commitSha, {
+      pollIntervalMs: 20,
+      onPoll: (p) => polls.push(p.state),
+    });
+    expect(
+      polls.filter((s) => /the last poll failed: GitHub failed to read Pages .*502/.test(s)),
+    ).toHaveLength(2);
+    expect(polls.filter((s) => /the last poll failed: .*latest Pages build \(503/.test(s))).toHaveLength(3);
+    expect(polls.at(-1)).toBe('live');
+    expect(await fetch(pagesUrl).then((r) => r.text())).toBe('gh-flaky-pages');
+  });
+
+  test('a rate limit pauses the polls for the time GitHub asks', async () => {
+    const { repo, commitSha } = await publishedRepo('gh-limited-pages');
+    gh.inject('GET /repos/{owner}/{repo}/pages/builds/latest', {
+      status: 403,
+      message: 'You have exceeded a secondary rate limit',
+      headers: { 'retry-after': '1' },
+    });
+    const polls: { state: string; at: number }[] = [];
+    await forge.waitForPages(repo, commitSha, {
+      pollIntervalMs: 20,
+      onPoll: (p) => polls.push({ state: p.state, at: Date.now() }),
+    });
+    const limited = polls.findIndex((p) => p.state.includes('rate limit'));
+    expect(limited).toBeGreaterThanOrEqual(0);
+    expect(polls[limited + 1]!.at - polls[limited]!.at).toBeGreaterThanOrEqual(1000);
+    expect(polls.at(-1)!.state).toBe('live');
+  });
+
+  test('a rate limit longer than the wait has left ends it, for Temporal to retry after that time', async () => {
+    const { repo, commitSha } = await publishedRepo('gh-long-limit-pages');
+    gh.inject('GET /repos/{owner}/{repo}/pages/builds/latest', {
+      status: 403,
+      message: 'You have exceeded a secondary rate limit',
+      headers: { 'retry-after': '60' },
+    });
+    await expect(
+      forge.waitForPages(repo, commitSha, { pollIntervalMs: 20, timeoutMs: 5_000 }),
+    ).rejects.toMatchObject({ nonRetryable: false, nextRetryDelay: 60_000 });
+  });
+});
+
 describe('GitHub errors become failures Temporal understands, without the token', () => {
   test('401: invalid or expired token, not retried', async () => {
     const bad = new GitHubForge({ token: 'ghp_wrongTokenValue0000000000000000000', apiUrl: gh.url });
