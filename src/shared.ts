@@ -156,7 +156,7 @@ export interface RoundStatus {
   bestAttempt?: number;
   /** Why repairs stopped before every check passed (deadline, limit, generator cannot repair). */
   repairsStopped?: string;
-  /** The step the round's deadline cut short, if any; the callback then reports the best commit there was. */
+  /** The step that could not finish — cut short by the deadline, or a Pages wait that failed — when the callback reported the best commit there was anyway. */
   cutShort?: string;
   lastError?: string;
 }

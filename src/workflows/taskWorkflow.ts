@@ -212,11 +212,20 @@ async function runRound(
     if (published === deadlineReached) return await notifyAfterCutShort(input, req, status, repo, 'publish');
     status.commitSha = published.commitSha;
 
-    const live = await pagesStep({ req, status, repo, cutoff }, published.commitSha);
+    const live = await pagesStep({ req, status, repo, cutoff }, published.commitSha).catch((err) => {
+      // The commit is published: the evaluator can still grade the repo, so a Pages failure (a failed
+      // build, retries exhausted) is reported with it rather than losing the round. Histories from
+      // before this existed failed the round here.
+      if (!patched('callback-after-pages-failure')) throw err;
+      return { pagesFailed: describe(err) };
+    });
     if (live === deadlineReached) {
       status.cutShort = 'waitForPages';
       status.lastError =
         'The deadline came before Pages served this round’s commit; called back with it anyway';
+    } else if ('pagesFailed' in live) {
+      status.cutShort = 'waitForPages';
+      status.lastError = `Pages did not serve this round’s commit (${live.pagesFailed}); called back with it anyway`;
     } else {
       status.pagesUrl = live.pagesUrl;
       // Histories from before the self-check existed replay without it.

@@ -109,3 +109,22 @@ test('5xx and rate limits from GitHub are ridden out, waiting as long as GitHub 
   expect(world.callbacksFor(task)).toHaveLength(1);
   expect(gh.commitMessages(gh.login, task)).toHaveLength(2);
 });
+
+test('a Pages build that fails still calls back with the published commit, saying why', async () => {
+  const task = 'gh-broken-build-task';
+  await stack.post(world.request(task, secret));
+  expect((await stack.finishedRound(task, 1)).state).toBe('done');
+  gh.failNextBuild('The tag `{% foo %}` is not a recognized Liquid tag.');
+  await stack.post(world.request(task, secret, { round: 2, nonce: `${task}-2` }));
+  const r2 = await stack.finishedRound(task, 2);
+  expect(r2).toMatchObject({
+    state: 'done',
+    cut_short: 'waitForPages',
+    last_error: expect.stringMatching(/Pages did not serve .*Liquid tag.*called back with it anyway/),
+  });
+  const callbacks = world.callbacksFor(task).map((c) => c.body);
+  expect(callbacks.map((c) => c.round)).toEqual([1, 2]);
+  // The round's own commit, not round 1's: the evaluator grades what was published.
+  expect(callbacks[1]!.commit_sha).toBe(gh.repos.get(`${gh.login}/${task}`)!.refs.get('heads/main'));
+  expect(callbacks[1]!.commit_sha).not.toBe(callbacks[0]!.commit_sha);
+});
