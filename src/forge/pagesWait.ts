@@ -21,8 +21,9 @@ export async function siteAnswer(pagesUrl: string): Promise<string> {
  * `ApplicationFailure`) is one more state, not the end of the wait: failing the activity for it
  * made a round's Pages wait only as sturdy as its polls, and with GitHub failing 10% of calls five
  * attempts of a dozen polls each lost about one round in 300 (the load-with-faults chaos suite saw
- * it). A rate limit waits the time GitHub asks for before the next poll, or, if that is past the
- * timeout, fails at once so Temporal's retry waits it instead. Permanent failures end the wait.
+ * it). A rate limit ends the wait with GitHub's delay, for Temporal's retry to wait out: pausing
+ * here could outlive the activity's heartbeat timeout, since polls are what heartbeat. Permanent
+ * failures end the wait too.
  *
  * The cap is the trade between callback latency and API calls: the callback leaves at most one
  * interval after the site is live (benchmark 3 measured a 3.7 s median lag with a 5 s cap), and a
@@ -38,22 +39,18 @@ export async function pollUntilLive(
   let interval = options.pollIntervalMs ?? defaults.intervalMs;
   for (let attempt = 1; ; attempt++) {
     let state: string;
-    let pause = interval;
     try {
       state = await probe();
     } catch (err) {
-      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
-      // The forges' rate-limit failures carry their delay in milliseconds (`retryableFailure`).
-      const askedDelay =
-        err instanceof ApplicationFailure && typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : 0;
-      if (Date.now() + askedDelay >= giveUpAt) throw err;
+      const permanent = err instanceof ApplicationFailure && err.nonRetryable;
+      const rateLimited = err instanceof ApplicationFailure && err.nextRetryDelay !== undefined;
+      if (permanent || rateLimited) throw err;
       state = `the last poll failed: ${err instanceof Error ? err.message : String(err)}`;
-      pause = Math.max(interval, askedDelay);
     }
     options.onPoll?.({ attempt, state });
     if (state === 'live') return;
     if (options.signal?.aborted || Date.now() >= giveUpAt) throw retryableFailure(describe(state));
-    await new Promise((r) => setTimeout(r, pause));
+    await new Promise((r) => setTimeout(r, interval));
     interval = Math.min(interval * 1.5, maxIntervalMs);
   }
 }

@@ -69,9 +69,9 @@ const modelCall: ActivityOptions = {
 
 /**
  * The wait polls through transient GitHub failures itself; an attempt fails only when a poll times
- * out, GitHub rate-limits it past that, or its worker is lost. Those are retried like forge calls,
- * bounded by the round's deadline (the wait runs before it), not by a count that a bad patch of
- * 5xx could exhaust.
+ * out, GitHub rate-limits it (Temporal then waits the time GitHub asks), or its worker is lost.
+ * Those are retried like forge calls, bounded by the round's deadline (the wait runs before it),
+ * not by a count that a bad patch of 5xx could exhaust.
  */
 const pagesCall: ActivityOptions = {
   startToCloseTimeout: '3 minutes',
