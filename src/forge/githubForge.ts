@@ -65,11 +65,17 @@ export class GitHubForge implements Forge {
   }
 
   private owner(): Promise<string> {
-    this.ownerLogin ??= this.opts.owner
-      ? Promise.resolve(this.opts.owner)
-      : this.call('read the token’s user', () => this.octokit.users.getAuthenticated()).then(
-          (r) => r.data.login,
-        );
+    if (this.opts.owner) return Promise.resolve(this.opts.owner);
+    if (!this.ownerLogin) {
+      const lookup = this.call('read the token’s user', () => this.octokit.users.getAuthenticated()).then(
+        (r) => r.data.login,
+      );
+      // A failed lookup is not remembered: one 5xx must not fail every later round of this worker.
+      lookup.catch(() => {
+        if (this.ownerLogin === lookup) this.ownerLogin = undefined;
+      });
+      this.ownerLogin = lookup;
+    }
     return this.ownerLogin;
   }
 

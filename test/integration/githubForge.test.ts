@@ -24,6 +24,17 @@ test('ensureRepo creates a public repo for the token’s user once, then reuses 
   });
 });
 
+test('a failed lookup of the token’s user is asked again, not remembered for the worker’s life', async () => {
+  const fresh = new GitHubForge({ token: gh.token, apiUrl: gh.url });
+  gh.inject('GET /user', { status: 502, message: 'Bad Gateway' });
+  const request = { name: 'gh-user-blip', description: 'd', mustExist: false };
+  await expect(fresh.ensureRepo(request)).rejects.toMatchObject({
+    nonRetryable: false,
+    message: expect.stringMatching(/read the token’s user \(502/),
+  });
+  await expect(fresh.ensureRepo(request)).resolves.toMatchObject({ owner: gh.login, name: 'gh-user-blip' });
+});
+
 test('an organisation owner gets its repos created in the organisation', async () => {
   const org = new GitHubForge({ token: gh.token, apiUrl: gh.url, owner: 'course-org' });
   const repo = await org.ensureRepo({ name: 'org-app', description: 'd', mustExist: false });
