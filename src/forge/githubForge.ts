@@ -17,7 +17,16 @@ export interface GitHubForgeOptions {
   apiUrl: string;
   /** User or organisation owning the repos; the token's user when unset. */
   owner?: string;
+  /** How long one GitHub call may take before it is abandoned (and retried); default 60 s. */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Longer than any healthy call (a multi-megabyte blob upload included), shorter than the forge
+ * activities' start-to-close timeout (2 min): a connection GitHub leaves hanging fails the call
+ * retryably instead of holding an activity slot until undici's own 5-minute timeouts.
+ */
+const defaultRequestTimeoutMs = 60_000;
 
 interface GitHubError {
   status: number;
@@ -43,7 +52,14 @@ export class GitHubForge implements Forge {
       auth: opts.token,
       baseUrl: opts.apiUrl,
       userAgent: 'llm-deploy',
-      request: { retries: 0 },
+      request: {
+        retries: 0,
+        fetch: (url: string, init: RequestInit) =>
+          fetch(url, {
+            ...init,
+            signal: init.signal ?? AbortSignal.timeout(opts.requestTimeoutMs ?? defaultRequestTimeoutMs),
+          }),
+      },
       log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });
   }
@@ -316,7 +332,8 @@ export class GitHubForge implements Forge {
     const e = err as GitHubError;
     if (typeof e?.status !== 'number') return err as Error;
     const headers = e.response?.headers ?? {};
-    const said = e.response?.data?.message ?? 'no message';
+    // A call with no answer (refused, reset, timed out) is a 500 from Octokit with only a message.
+    const said = e.response?.data?.message ?? e.message ?? 'no message';
     if (e.status === 401) {
       return permanentFailure(
         'GitHub rejected GITHUB_TOKEN (401): the token is invalid or expired; create a new one',

@@ -28,11 +28,14 @@ interface Repo {
 }
 
 export interface Fault {
-  status: number;
+  /** The answer instead of the route's own; omit it (with `delayMs`) to answer normally, late. */
+  status?: number;
   message?: string;
   headers?: Record<string, string>;
   /** How many matching calls fail; default 1. */
   times?: number;
+  /** Answer only after this long, as a GitHub that leaves the connection hanging. */
+  delayMs?: number;
 }
 
 export interface FakeGitHub extends LocalServer {
@@ -341,7 +344,9 @@ export async function startFakeGitHub(opts: { token?: string; login?: string } =
       const fault = faults.get(key);
       if (fault) {
         if (--fault.times! <= 0) faults.delete(key);
-        return send(res, fault.status, { message: fault.message ?? 'Injected fault' }, fault.headers);
+        if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+        if (fault.status !== undefined)
+          return send(res, fault.status, { message: fault.message ?? 'Injected fault' }, fault.headers);
       }
       const params = m.slice(1).map((p) => decodeURIComponent(p));
       const [status, json] = handler({

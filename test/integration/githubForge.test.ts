@@ -223,6 +223,19 @@ describe('GitHub errors become failures Temporal understands, without the token'
     expect(err.nextRetryDelay).toBeLessThanOrEqual(120_000);
   });
 
+  test('a call GitHub leaves hanging is abandoned after the request timeout, retryably', async () => {
+    const impatient = new GitHubForge({ token: gh.token, apiUrl: gh.url, requestTimeoutMs: 200 });
+    gh.inject('GET /user', { delayMs: 3_000 });
+    const startedAt = Date.now();
+    await expect(
+      impatient.ensureRepo({ name: 'gh-hanging', description: '', mustExist: false }),
+    ).rejects.toMatchObject({
+      nonRetryable: false,
+      message: expect.stringMatching(/GitHub failed to read the token’s user \(500: .*timeout/),
+    });
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+  });
+
   test('5xx is retryable', async () => {
     gh.inject('GET /repos/{owner}/{repo}', { status: 502, message: 'Bad Gateway' });
     await expect(
