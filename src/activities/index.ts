@@ -324,8 +324,13 @@ export function createActivities(deps: ActivityDeps) {
         year: now().getUTCFullYear(),
         holder: input.repo.owner,
       });
-      Context.current().heartbeat({ stage: 'committing', files: files.length });
-      return deps.forge.publish(input.repo, { ...publishIdentity(input), files });
+      const committing = { stage: 'committing', files: files.length };
+      Context.current().heartbeat(committing);
+      // A publish is several GitHub calls; a slow GitHub must not look like a lost worker (20 s).
+      return heartbeatingWhile(
+        () => committing,
+        () => deps.forge.publish(input.repo, { ...publishIdentity(input), files }),
+      );
     },
 
     async waitForPages(input: { repo: RepoRef; commitSha: string }): Promise<{ pagesUrl: string }> {

@@ -128,3 +128,19 @@ test('a Pages build that fails still calls back with the published commit, sayin
   expect(callbacks[1]!.commit_sha).toBe(gh.repos.get(`${gh.login}/${task}`)!.refs.get('heads/main'));
   expect(callbacks[1]!.commit_sha).not.toBe(callbacks[0]!.commit_sha);
 });
+
+// 40 s: the SDK holds back heartbeats for up to 80% of the 20 s heartbeat timeout, so a quiet
+// publish is only timed out after about 36 s.
+test('a 40 s GitHub call does not restart the publish (its heartbeat timeout is 20 s)', async () => {
+  const task = 'gh-slow-publish-task';
+  const trees = () => gh.calls.get('POST /repos/{owner}/{repo}/git/trees') ?? 0;
+  gh.inject('POST /repos/{owner}/{repo}/git/trees', { delayMs: 40_000 });
+  const treesBefore = trees();
+  await stack.post(world.request(task, secret));
+  const round = await stack.finishedRound(task, 1, 60_000);
+  expect(round.state).toBe('done');
+  expect(round.steps.find((s) => s.step === 'publish')!.duration_ms).toBeGreaterThanOrEqual(40_000);
+  // One attempt: a restarted publish would have asked for the tree again.
+  expect(trees() - treesBefore).toBe(1);
+  expect(world.callbacksFor(task)).toHaveLength(1);
+}, 90_000);
