@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -215,8 +216,8 @@ async function runRound(
     const live = await pagesStep({ req, status, repo, cutoff }, published.commitSha).catch((err) => {
       // The commit is published: the evaluator can still grade the repo, so a Pages failure (a failed
       // build, retries exhausted) is reported with it rather than losing the round. Histories from
-      // before this existed failed the round here.
-      if (!patched('callback-after-pages-failure')) throw err;
+      // before this existed failed the round here. A cancelled workflow is not a Pages failure.
+      if (isCancellation(err) || !patched('callback-after-pages-failure')) throw err;
       return { pagesFailed: describe(err) };
     });
     if (live === deadlineReached) {
@@ -491,7 +492,10 @@ async function beforeDeadline<T>(
     .run(() => sleep(remaining))
     .then(
       () => deadlineReached,
-      () => undefined,
+      // Cancelled: by the `finally` below once the work settled, or with the workflow, when the
+      // work fails with the cancellation itself. Either way the timer must not win the race (it
+      // used to, with `undefined`, so a cancelled round failed with a TypeError).
+      () => new Promise<never>(() => undefined),
     );
   const running = workScope.run(work);
   try {
@@ -532,6 +536,8 @@ async function timed<T>(status: RoundStatus, step: string, run: () => Promise<T>
 
 /** The message a person can act on: the activity's own failure, not Temporal's wrapper. */
 function describe(err: unknown): string {
+  // Temporal's cancellation failures carry no message: say what happened.
+  if (isCancellation(err)) return 'Cancelled (the workflow was cancelled, or the deadline stopped the step)';
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof ApplicationFailure || err instanceof Error) return err.message;
   return String(err);

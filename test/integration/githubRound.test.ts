@@ -144,3 +144,29 @@ test('a 40 s GitHub call does not restart the publish (its heartbeat timeout is 
   expect(trees() - treesBefore).toBe(1);
   expect(world.callbacksFor(task)).toHaveLength(1);
 }, 90_000);
+
+test('a workflow cancelled while it waits for Pages stops there, without a callback', async () => {
+  const task = 'gh-cancelled-task';
+  gh.timing.buildMs = 30_000;
+  try {
+    await stack.post(world.request(task, secret));
+    const handle = env.client.workflow.getHandle(`task-${task}`);
+    for (let waited = 0; ; waited += 100) {
+      const status = await (await fetch(`${stack.api}/api/tasks/${task}`)).json();
+      if ((status as { rounds: { state: string }[] }).rounds[0]?.state === 'waiting_for_pages') break;
+      if (waited > 20_000) throw new Error('the round never reached waiting_for_pages');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow(/cancel/i);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(world.callbacksFor(task)).toEqual([]);
+    // The round failed with the cancellation; it was not reported as a Pages failure.
+    const round = await stack.finishedRound(task, 1);
+    expect(round.state).toBe('failed');
+    expect(round.cut_short).toBeUndefined();
+    expect(round.last_error).toMatch(/cancel/i);
+  } finally {
+    gh.timing.buildMs = 50;
+  }
+});
