@@ -261,11 +261,12 @@ export class GitHubForge implements Forge {
     commitSha: string,
     options: WaitOptions = {},
   ): Promise<{ pagesUrl: string }> {
-    // Read inside the poll, so a transient failure of this read is retried like any other poll.
+    // The site is read (or, if Pages is off, enabled) inside the poll, so a transient failure of
+    // that call is retried like any other poll.
     let pagesUrl: string | undefined;
     await pollUntilLive(
       async () => {
-        pagesUrl ??= (await this.pagesSite(repo)) ?? (await this.ensurePages(repo)).pagesUrl;
+        pagesUrl ??= (await this.ensurePages(repo)).pagesUrl;
         return this.pagesState(repo, commitSha, pagesUrl);
       },
       options,
